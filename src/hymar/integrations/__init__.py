@@ -1,0 +1,1 @@
+"""Thin adapters from hymar rewards to trainers (TRL, verl, HTTP)."""

@@ -1,0 +1,1 @@
+"""Model-based rewards (import torch lazily)."""

@@ -1,0 +1,1 @@
+"""Rule-based verifiers: extract -> normalise -> compare, each result carrying a confidence."""
