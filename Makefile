@@ -1,0 +1,37 @@
+# make test: create .venv if missing, install hymar with its test extras, run the test suite.
+# make demo: the main job (for now: `hymar score` on the bundled example rollouts, with a per-component table).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.hymar-installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: test test-fast demo bench install clean
+
+install: $(STAMP)
+
+# torch goes first, pinned through constraints.txt: an unpinned torch would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hymar needs Python 3.11+")'
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -ra
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+demo: $(STAMP)
+	$(BIN)/hymar score examples/rollouts.jsonl -o out/scored.jsonl --preset harmo
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_verifiers.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,5 @@
+import sys
+
+from hymar.cli import main
+
+sys.exit(main())

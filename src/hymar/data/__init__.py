@@ -1,0 +1,1 @@
+"""Data: JSONL records <-> samples, dataset adapters and the synthetic multimodal task suite."""

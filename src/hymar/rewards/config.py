@@ -1,0 +1,158 @@
+"""The reward configuration (YAML), validated with pydantic; every error names the offending field.
+
+A component's weight and arguments sit next to it::
+
+    components:
+      accuracy:   {weight: 0.0}                      # type defaults to the key
+      similarity: {weight: 0.0, args: {rescale: unit}}
+      format:     {weight: 1.0}
+      length:     {weight: 1.0, args: {preset: harmo, unit: words}}
+    hybrid:                                          # the routed correctness term, logged as "hybrid"
+      weight: 1.0
+      rule: accuracy
+      model: similarity
+      blend_threshold: 0.8
+    normalization: none                              # none | mean_center | gdpo | hero
+    gates:
+      - {target: hybrid, requires: format, threshold: 1.0}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ConfigError(ValueError):
+    """A reward configuration is invalid; the message names the file and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ComponentConfig(_Strict):
+    """One reward component: what to build and how much it counts."""
+
+    type: str | None = Field(None, description="registry name or 'pkg.module:attr'; defaults to the key")
+    weight: float = Field(1.0, description="weight in the total; 0 = scored and logged only")
+    args: dict[str, Any] = Field(default_factory=dict, description="constructor arguments")
+
+
+class HybridConfig(_Strict):
+    """Routing and confidence blending of rule and model scores into one correctness term.
+
+    Verifiable samples go to the rule component; where the rule's confidence is below
+    ``blend_threshold`` its value is blended with the (calibrated) model score:
+    r = c * r_rule + (1 - c) * r_model. Samples the rule cannot judge (invalid) or that it does not
+    apply to (open-ended tasks, no gold answer) are routed to the model.
+    """
+
+    weight: float = 1.0
+    rule: str | None = "accuracy"
+    model: str | None = None
+    blend_threshold: float = Field(0.8, ge=0.0, le=1.0)
+    model_tasks: tuple[str, ...] = Field(
+        ("open", "open_ended", "caption", "description"), description="task tags always routed to the model"
+    )
+
+    @model_validator(mode="after")
+    def _needs_a_source(self) -> HybridConfig:
+        if self.rule is None and self.model is None:
+            raise ValueError("hybrid needs a rule or a model component")
+        return self
+
+
+class GateConfig(_Strict):
+    """``target`` counts only where component ``requires`` scored at least ``threshold``."""
+
+    target: str
+    requires: str
+    threshold: float = 1.0
+
+
+class HeroConfig(_Strict):
+    """HERO stratification bounds (arXiv 2510.07242): wrong -> [-alpha, alpha], right -> [1-beta, 1+beta]."""
+
+    alpha: float = Field(0.1, ge=0.0)
+    beta: float = Field(0.1, ge=0.0)
+    weighting: bool = True
+
+
+class CalibrationConfig(_Strict):
+    path: str | None = Field(None, description="JSON saved by DomainCalibration.save")
+
+
+class RewardConfig(_Strict):
+    """The whole hybrid reward."""
+
+    components: dict[str, ComponentConfig]
+    hybrid: HybridConfig | None = None
+    normalization: Literal["none", "mean_center", "gdpo", "hero"] = "none"
+    hero: HeroConfig = HeroConfig()
+    gates: tuple[GateConfig, ...] = ()
+    calibration: CalibrationConfig | None = None
+
+    @field_validator("components")
+    @classmethod
+    def _non_empty(cls, value: dict[str, ComponentConfig]) -> dict[str, ComponentConfig]:
+        if not value:
+            raise ValueError("at least one component is required")
+        for name in value:
+            if name in {"hybrid", "total"} or "/" in name:
+                raise ValueError(f"component name {name!r} is reserved or contains '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> RewardConfig:
+        names = set(self.components)
+        if self.hybrid is not None:
+            for field_name in ("rule", "model"):
+                ref = getattr(self.hybrid, field_name)
+                if ref is not None and ref not in names:
+                    raise ValueError(f"hybrid.{field_name}: {ref!r} is not a component (have {sorted(names)})")
+        for i, gate in enumerate(self.gates):
+            for field_name in ("target", "requires"):
+                ref = getattr(gate, field_name)
+                if ref not in names and not (ref == "hybrid" and self.hybrid is not None):
+                    raise ValueError(f"gates[{i}].{field_name}: {ref!r} is not a component")
+        if self.normalization == "hero" and (self.hybrid is None or self.hybrid.model is None or self.hybrid.rule is None):
+            raise ValueError("normalization 'hero' needs hybrid.rule and hybrid.model")
+        return self
+
+    def component_type(self, name: str) -> str:
+        return self.components[name].type or name
+
+
+def load_config(source: str | Path | dict[str, Any]) -> RewardConfig:
+    """Load and validate a reward config from a YAML path or a mapping.
+
+    Raises:
+        ConfigError: with ``<file>: <field.path>: <problem>`` lines.
+    """
+    origin = "<dict>"
+    if isinstance(source, (str, Path)):
+        origin = str(source)
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except OSError as err:
+            raise ConfigError(f"{origin}: cannot read reward config: {err.strerror}") from err
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{origin}: not valid YAML: {err}") from err
+    else:
+        data = source
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: a reward config is a mapping with a 'components' key")
+    try:
+        return RewardConfig.model_validate(data)
+    except ValidationError as err:
+        lines = []
+        for e in err.errors():
+            loc = ".".join(str(p) for p in e["loc"]) or "<root>"
+            lines.append(f"{origin}: {loc}: {e['msg']}")
+        raise ConfigError("\n".join(lines)) from None

@@ -1,0 +1,314 @@
+"""The hybrid combiner: routing, confidence blending, calibration, gating, normalisation and weights.
+
+One `HybridReward` turns a YAML config (see `hymar.rewards.config`) into a batch reward:
+
+1. every configured component scores the batch (components that need to know which rollouts are
+   correct, such as the group-relative length penalty, are scored last and receive the correctness);
+2. the ``hybrid`` term routes each sample: verifiable samples to the rule component, open-ended ones
+   (task in ``model_tasks``, or no rule applies) and rule-invalid ones to the model component; a rule
+   score whose confidence c is below ``blend_threshold`` is blended, r = c * r_rule + (1 - c) * r_model;
+   model scores pass through the per-domain calibration first when one is configured;
+3. gates zero a term where another component is below its threshold ("accuracy counts only with the
+   right format");
+4. normalisation: none, group mean-centring, GDPO (each weighted term normalised within its group
+   before summing) or HERO (model scores stratified inside verifier classes);
+5. the total is the weighted sum of the terms that apply. Invalid scores never silently become 0: they
+   are routed (hybrid) or masked (left out of the sum) and counted in ``invalid_rate``; a sample for
+   which every weighted term is invalid gets a NaN total.
+
+Example:
+    >>> from hymar.rewards.hybrid import HybridReward
+    >>> from hymar.rewards.types import Sample
+    >>> reward = HybridReward.from_preset("rule-only")
+    >>> reward([Sample(prompt="2+2?", completion="<answer>4</answer>", answer="4")]).rewards
+    [1.0]
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from hymar.rewards.base import RewardComponent
+from hymar.rewards.config import ConfigError, RewardConfig, load_config
+from hymar.rewards.registry import build_component
+from hymar.rewards.types import RewardResult, Sample, Score, default_groups
+
+PRESETS = ("harmo", "model-only", "rule-only", "hybrid", "hybrid-aspects", "hybrid-aspects-length")
+HYBRID = "hybrid"
+
+
+def preset_path(name: str) -> Path:
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+    return Path(str(resources.files("hymar") / "presets" / f"{name}.yaml"))
+
+
+def load_preset(name: str, overrides: Mapping[str, Any] | None = None) -> RewardConfig:
+    """The preset's config with ``overrides`` deep-merged into it (a value of None deletes a key)."""
+    import yaml
+
+    data = yaml.safe_load(preset_path(name).read_text(encoding="utf-8"))
+    if overrides:
+        data = _deep_merge(data, overrides)
+    return load_config(data)
+
+
+class HybridReward:
+    """A composite reward built from a `RewardConfig`; call it on a batch of samples."""
+
+    def __init__(self, config: RewardConfig, components: Mapping[str, RewardComponent] | None = None):
+        self.config = config
+        built = dict(components or {})
+        for name, spec in config.components.items():
+            if name not in built:
+                try:
+                    built[name] = build_component(config.component_type(name), spec.args)
+                except (TypeError, ValueError) as err:
+                    raise ConfigError(f"components.{name}: {err}") from err
+        self.components: dict[str, RewardComponent] = {n: built[n] for n in config.components}
+        self.calibration = _load_calibration(config)
+
+    @classmethod
+    def from_preset(cls, name: str, overrides: Mapping[str, Any] | None = None) -> HybridReward:
+        return cls(load_preset(name, overrides))
+
+    @classmethod
+    def from_config(cls, source: str | Path | Mapping[str, Any]) -> HybridReward:
+        return cls(load_config(dict(source) if isinstance(source, Mapping) else source))
+
+    @property
+    def component_names(self) -> list[str]:
+        names = list(self.components)
+        if self.config.hybrid is not None:
+            names.append(HYBRID)
+        return names
+
+    # ------------------------------------------------------------------ scoring
+    def __call__(self, samples: Sequence[Sample], groups: Sequence[Hashable] | None = None) -> RewardResult:
+        samples = list(samples)
+        groups = default_groups(len(samples), groups)
+        scores: dict[str, list[Score]] = {}
+        deferred = []
+        for name, component in self.components.items():
+            if _needs_correctness(component):
+                deferred.append(name)
+            else:
+                scores[name] = _safe_score(component, samples, groups)
+        if self.config.hybrid is not None:
+            scores[HYBRID] = self._hybrid_scores(samples, scores)
+        if deferred:
+            correct = self._correctness(scores)
+            for name in deferred:
+                scores[name] = _safe_score(self.components[name], samples, groups, correct)
+        ordered = {name: scores[name] for name in self.component_names}
+        terms = self._weighted_terms(ordered, groups)
+        return RewardResult(rewards=_sum_terms(terms, len(samples)), components=ordered)
+
+    def _hybrid_scores(self, samples: list[Sample], scores: dict[str, list[Score]]) -> list[Score]:
+        cfg = self.config.hybrid
+        assert cfg is not None
+        rule = scores.get(cfg.rule) if cfg.rule else None
+        model = scores.get(cfg.model) if cfg.model else None
+        out = []
+        for i, sample in enumerate(samples):
+            model_score = self._calibrated(model[i], sample) if model is not None else None
+            out.append(_route(sample, rule[i] if rule is not None else None, model_score, cfg))
+        return out
+
+    def _calibrated(self, score: Score, sample: Sample) -> Score:
+        if self.calibration is None or not score.applies:
+            return score
+        domain = sample.task or "default"
+        value = float(self.calibration.transform([score.value], domain)[0])
+        return replace(score, value=value, info={**score.info, "raw": score.value})
+
+    def _correctness(self, scores: Mapping[str, list[Score]]) -> list[bool | None]:
+        """Per sample: True/False where the rule verifier (or the routed hybrid term) could judge."""
+        cfg = self.config.hybrid
+        source = scores.get(cfg.rule) if cfg is not None and cfg.rule else scores.get("accuracy")
+        if source is None:
+            return [None] * len(next(iter(scores.values()), []))
+        return [bool(s.value >= 0.5) if s.applies else None for s in source]
+
+    def _weighted_terms(self, scores: Mapping[str, list[Score]], groups: list[Hashable]) -> dict[str, list[float | None]]:
+        """Per weighted term, per sample: weight * value, or None where the term is masked."""
+        weights = {n: spec.weight for n, spec in self.config.components.items()}
+        if self.config.hybrid is not None:
+            weights[HYBRID] = self.config.hybrid.weight
+        gated = _apply_gates(scores, self.config.gates)
+        values: dict[str, list[float | None]] = {}
+        for name, w in weights.items():
+            if w == 0.0:
+                continue
+            values[name] = [_term_value(s) for s in gated[name]]
+        norm = self.config.normalization
+        if norm == "hero":
+            values = self._hero(values, scores, groups)
+        elif norm == "gdpo":
+            from hymar.rewards.normalize import gdpo_normalize
+
+            values = gdpo_normalize(values, groups)
+        terms = {n: [None if v is None else weights[n] * v for v in vs] for n, vs in values.items()}
+        if norm == "mean_center":
+            from hymar.rewards.normalize import mean_center
+
+            totals = _sum_terms(terms, len(groups))
+            return {"total": [None if math.isnan(t) else t for t in mean_center(totals, groups)]}
+        return terms
+
+    def _hero(self, values: dict[str, list[float | None]], scores: Mapping[str, list[Score]], groups: list[Hashable]):
+        """Replace the hybrid term of verifiable samples by HERO's stratified model score."""
+        from hymar.rewards.normalize import hero_stratify, hero_weights
+
+        cfg = self.config.hybrid
+        assert cfg is not None and cfg.rule and cfg.model
+        rule, model = scores[cfg.rule], scores[cfg.model]
+        rm = [s.value if s.applies else None for s in model]
+        correct = [bool(s.value >= 0.5) if s.applies else None for s in rule]
+        stratified = hero_stratify(rm, correct, groups, alpha=self.config.hero.alpha, beta=self.config.hero.beta)
+        weights = hero_weights(rm, groups) if self.config.hero.weighting else [1.0] * len(groups)
+        if HYBRID in values:
+            values[HYBRID] = [
+                (st * w if st is not None and not math.isnan(st) and c is not None else old)
+                for st, w, c, old in zip(stratified, weights, correct, values[HYBRID])
+            ]
+        return values
+
+    # ------------------------------------------------------------- calibration
+    def fit_calibration(self, samples: Sequence[Sample], labels: Sequence[float] | None = None, method: str = "isotonic"):
+        """Fit per-domain calibration of the model score from labelled samples.
+
+        Args:
+            samples: samples with a ``task`` (the domain; None -> "default").
+            labels: 1/0 correctness labels; when None, the rule verifier's judgement is used where it applies.
+            method: "affine", "temperature" or "isotonic".
+        Returns:
+            The fitted `DomainCalibration` (also installed on this reward); save it with ``.save(path)``.
+        """
+        from hymar.rewards.calibration import DomainCalibration
+
+        cfg = self.config.hybrid
+        if cfg is None or cfg.model is None:
+            raise ConfigError("fit_calibration needs hybrid.model in the config")
+        samples = list(samples)
+        groups = default_groups(len(samples), None)
+        model_scores = _safe_score(self.components[cfg.model], samples, groups)
+        if labels is None:
+            if cfg.rule is None:
+                raise ConfigError("fit_calibration without labels needs hybrid.rule")
+            rule_scores = _safe_score(self.components[cfg.rule], samples, groups)
+            labels = [s.value if s.applies else None for s in rule_scores]
+        raw, ys, domains = [], [], []
+        for sample, score, label in zip(samples, model_scores, labels):
+            if score.applies and label is not None:
+                raw.append(score.value)
+                ys.append(float(label))
+                domains.append(sample.task or "default")
+        if not raw:
+            raise ValueError("no sample has both a model score and a label")
+        self.calibration = DomainCalibration.fit(raw, ys, domains, method=method)
+        return self.calibration
+
+
+# ---------------------------------------------------------------------- helpers
+def _needs_correctness(component: RewardComponent) -> bool:
+    return callable(getattr(component, "score_with_correctness", None))
+
+
+def _safe_score(component: RewardComponent, samples: list[Sample], groups: list[Hashable], correct=None) -> list[Score]:
+    """Score with one component; an exception marks the whole batch invalid instead of crashing the run."""
+    try:
+        if correct is not None:
+            result = component.score_with_correctness(samples, groups, correct)
+        else:
+            result = component(samples, groups)
+        if len(result) != len(samples):
+            raise RuntimeError(f"returned {len(result)} scores for {len(samples)} samples")
+        return list(result)
+    except Exception as err:  # a failing component must not take the training run down
+        reason = f"{type(component).__name__} failed: {type(err).__name__}: {str(err)[:200]}"
+        return [Score.invalid(reason) for _ in samples]
+
+
+def _route(sample: Sample, rule: Score | None, model: Score | None, cfg) -> Score:
+    from hymar.rewards.rules.answer_type import normalize_task
+
+    task = (sample.task or "").strip().lower()
+    open_ended = task in cfg.model_tasks or normalize_task(sample.task) == "open"
+    if not open_ended and rule is not None and rule.applies:
+        c = rule.confidence
+        if c < cfg.blend_threshold and model is not None and model.applies:
+            value = c * rule.value + (1.0 - c) * model.value
+            conf = c + (1.0 - c) * model.confidence
+            return Score(value, min(1.0, conf), True, {"route": "blend", "rule": rule.value, "model": model.value})
+        return Score(rule.value, rule.confidence, True, {"route": "rule"})
+    if model is not None and model.applies:
+        route = "model" if open_ended or rule is None or rule.valid else "model_fallback"
+        info = {"route": route}
+        if rule is not None and not rule.valid:
+            info["rule_invalid"] = rule.info.get("reason", "invalid")
+        return Score(model.value, model.confidence, True, info)
+    invalid = [s for s in (rule, model) if s is not None and not s.valid]
+    if invalid:
+        return Score.invalid("; ".join(str(s.info.get("reason", "invalid")) for s in invalid))
+    return Score.not_applicable("no rule or model score applies")
+
+
+def _apply_gates(scores: Mapping[str, list[Score]], gates) -> dict[str, list[Score]]:
+    out = dict(scores)
+    for gate in gates:
+        required = out[gate.requires]
+        target = list(out[gate.target])
+        for i, (t, r) in enumerate(zip(target, required)):
+            if t.applies and not (r.applies and r.value >= gate.threshold):
+                target[i] = Score(0.0, t.confidence, True, {**t.info, "gated_by": gate.requires})
+        out[gate.target] = target
+    return out
+
+
+def _term_value(score: Score) -> float | None:
+    """Value that enters the sum: not-applicable counts 0, invalid is masked (None)."""
+    if not score.valid:
+        return None
+    return 0.0 if score.value is None else float(score.value)
+
+
+def _sum_terms(terms: Mapping[str, list[float | None]], n: int) -> list[float]:
+    totals = []
+    for i in range(n):
+        parts = [vs[i] for vs in terms.values()]
+        present = [p for p in parts if p is not None and not math.isnan(p)]
+        if terms and not present:
+            totals.append(float("nan"))
+        else:
+            totals.append(float(sum(present)))
+    return totals
+
+
+def _load_calibration(config: RewardConfig):
+    if config.calibration is None or config.calibration.path is None:
+        return None
+    from hymar.rewards.calibration import DomainCalibration
+
+    try:
+        return DomainCalibration.load(config.calibration.path)
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"calibration.path: cannot load {config.calibration.path!r}: {err}") from err
+
+
+def _deep_merge(base: Any, override: Any) -> Any:
+    if not isinstance(base, dict) or not isinstance(override, Mapping):
+        return copy.deepcopy(override)
+    merged = dict(base)
+    for key, value in override.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _deep_merge(merged.get(key), value)
+    return merged
