@@ -1,1 +1,37 @@
-"""Model-based rewards (import torch lazily)."""
+"""Model-based rewards: embedding similarity, learned scalar/vector reward models, an HTTP LLM judge.
+
+Exports are lazy (module ``__getattr__``), so ``import hymar.rewards.model`` and even
+``from hymar.rewards.model import EmbeddingSimilarity`` import no torch; torch, transformers and
+sentence-transformers load when a component is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "EmbeddingSimilarity": "hymar.rewards.model.embedding",
+    "SimilarityConfig": "hymar.rewards.model.embedding",
+    "LearnedRewardModel": "hymar.rewards.model.learned",
+    "RewardModelSpec": "hymar.rewards.model.spec",
+    "VisionRewardModel": "hymar.rewards.model.vision_rm",
+    "LLMJudge": "hymar.rewards.model.judge",
+    "JudgeConfig": "hymar.rewards.model.judge",
+    "ModelLoadError": "hymar.rewards.model.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

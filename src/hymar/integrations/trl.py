@@ -1,0 +1,474 @@
+"""TRL adapter: a hymar reward as `GRPOTrainer` reward functions, with every component logged.
+
+Usage::
+
+    from trl import GRPOConfig, GRPOTrainer
+    from hymar.integrations.trl import make_reward_funcs
+
+    funcs, weights = make_reward_funcs("hybrid-aspects")      # a HybridReward, preset name or config path
+    args = GRPOConfig(..., reward_weights=weights)
+    trainer = GRPOTrainer(model, reward_funcs=funcs, args=args, train_dataset=dataset)
+
+What TRL 1.16 does with reward functions (read in ``trl/trainer/grpo_trainer.py``):
+
+- ``_calculate_rewards`` calls each function as ``f(prompts=, completions=, completion_ids=, **kwargs)``
+  where kwargs are every dataset column except prompt/completion (one value per completion, repeated
+  over the group) plus ``trainer_state``, ``log_extra(column, values)``, ``log_metric(name, value)`` and
+  ``environments`` (only with environment factories). Prompts and completions are strings, or chat
+  message lists for conversational datasets (a completion is ``[{"role": "assistant", ...}]``).
+- A function is async when its ``__call__`` is a coroutine function (``is_async_callable`` inspects the
+  instance *and* its ``__call__``). Async functions run after all sync ones, together under
+  ``asyncio.gather`` on a daemon thread's event loop (``run_coroutine_threadsafe``), so anything that
+  relies on the main thread (signal-based timeouts) must not run there.
+- None entries become NaN. Totals are ``(rewards_per_func * reward_weights).nansum(dim=1)`` (both in
+  "sum_then_normalize" and, after per-function group normalisation, "normalize_then_sum"), so a NaN
+  column with weight 0 adds nothing (NaN * 0 = NaN, skipped by nansum). A row that is NaN in *every*
+  column is "unscorable": its total is set to NaN and its advantage to 0.
+- Each function is logged as ``rewards/<name>/mean|std`` (nanmean/nanstd over the batch gathered from
+  all ranks), where ``name`` is ``getattr(func, "__name__", type(func).__name__)``.
+- Extra scalars: TRL 1.16 passes ``log_metric(name, value)``; values are averaged over ranks and over the
+  logging interval and reported next to ``kl``/``entropy``. A NaN value would poison that average, so we
+  never send one.
+
+Design, given that: one total function named ``hymar`` (weight 1.0) does the single scoring of the batch.
+Per-component *values* are exposed as zero-weight "view" functions named after the components, so TRL
+logs ``rewards/<component>/mean|std`` over the global batch and shows them in its completions table;
+they read the total's cached `RewardResult` (one scoring per batch whichever function TRL calls first).
+Metrics TRL cannot derive from values (``rewards/<component>/confidence`` and ``.../invalid_rate``) go
+through ``log_metric``; without views the total also sends ``mean``/``std`` that way. A view returns NaN
+where its component does not apply and wherever the total is NaN, so views never change which rows TRL
+considers unscorable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hymar.rewards.types import RewardResult, Sample, component_metrics, prompt_to_text
+
+TOTAL_NAME = "hymar"
+"""TRL logs the total reward function as ``rewards/hymar/mean|std``."""
+
+ANSWER_COLUMNS = ("answer", "solution", "gold")
+"""Dataset columns read as the gold answer, first present wins."""
+
+IMAGE_COLUMNS = ("images", "image")
+"""Dataset columns read as the prompt's images (a single image is wrapped in a list)."""
+
+# kwargs TRL adds that are not dataset columns; they never reach Sample.metadata.
+_TRAINER_KWARGS = frozenset({"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"})
+_SAMPLE_COLUMNS = frozenset({*ANSWER_COLUMNS, *IMAGE_COLUMNS, "reference", "task", "constraints"})
+
+
+# ----------------------------------------------------------------------------- reward resolution
+def resolve_reward(reward: Any) -> Any:
+    """Turn a reward spec into a callable hybrid reward.
+
+    Args:
+        reward: a `HybridReward` (or any object with ``component_names`` and
+            ``__call__(samples, groups) -> RewardResult``), a preset name ("rule-only", "harmo", ...),
+            a path to a YAML/JSON reward config, or a config mapping.
+    Returns:
+        The reward object.
+    Raises:
+        ValueError: a string that is neither a preset nor an existing config file.
+        TypeError: anything else.
+    """
+    from hymar.rewards.hybrid import PRESETS, HybridReward
+
+    if isinstance(reward, (str, os.PathLike)):
+        text = os.fspath(reward)
+        if text in PRESETS:
+            return HybridReward.from_preset(text)
+        if Path(text).is_file():
+            return HybridReward.from_config(text)
+        raise ValueError(f"{text!r} is neither a preset ({', '.join(PRESETS)}) nor an existing reward config file")
+    if isinstance(reward, Mapping):
+        return HybridReward.from_config(reward)
+    if callable(reward) and hasattr(reward, "component_names"):
+        return reward
+    raise TypeError(f"expected a HybridReward, preset name, config path or mapping, got {type(reward).__name__}")
+
+
+# ----------------------------------------------------------------------------- TRL args -> Samples
+def completion_to_text(completion: Any) -> str:
+    """The model's text: a plain string as is; for chat messages, the assistant turns' text joined.
+
+    Tool results inside a multi-turn completion are not the model's words, so only assistant (or
+    role-less) messages count.
+    """
+    if completion is None:
+        return ""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, Mapping):
+        completion = [completion]
+    own = [m for m in completion if not isinstance(m, Mapping) or m.get("role", "assistant") == "assistant"]
+    return prompt_to_text(own)
+
+
+def build_samples(prompts: Sequence[Any], completions: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> list[Sample]:
+    """One `Sample` per completion from TRL's reward-function arguments.
+
+    Column mapping: answer/solution/gold -> ``answer`` (first present, converted to str), reference,
+    task, constraints (a JSON string is decoded), images/image -> ``images``; every other dataset column
+    goes to ``metadata``. TRL's own kwargs (trainer_state, log_metric, ...) are dropped.
+
+    Args:
+        prompts: strings or chat message lists, one per completion.
+        completions: strings or assistant message lists.
+        columns: the remaining keyword arguments TRL passed (each a list, one value per completion).
+    Returns:
+        The samples, in order.
+    """
+    n = len(completions)
+    if len(prompts) != n:
+        raise ValueError(f"got {len(prompts)} prompts for {n} completions")
+    data = {k: v for k, v in columns.items() if k not in _TRAINER_KWARGS and _is_column(v, n)}
+    answer_col = next((c for c in ANSWER_COLUMNS if c in data), None)
+    image_col = next((c for c in IMAGE_COLUMNS if c in data), None)
+    extra = {k: v for k, v in data.items() if k not in _SAMPLE_COLUMNS}
+    samples = []
+    for i in range(n):
+        samples.append(
+            Sample(
+                prompt=prompts[i] if prompts[i] is not None else "",
+                completion=completion_to_text(completions[i]),
+                images=_images(data[image_col][i]) if image_col else (),
+                answer=_text_or_none(data[answer_col][i]) if answer_col else None,
+                reference=_text_or_none(data["reference"][i]) if "reference" in data else None,
+                task=_text_or_none(data["task"][i]) if "task" in data else None,
+                constraints=_constraints(data["constraints"][i]) if "constraints" in data else None,
+                metadata={k: v[i] for k, v in extra.items()},
+            )
+        )
+    return samples
+
+
+def _is_column(value: Any, n: int) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == n
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _images(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(v for v in value if v is not None)
+    return (value,)
+
+
+def _constraints(value: Any) -> Mapping[str, Any] | None:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, Mapping) else None
+
+
+# ----------------------------------------------------------------------------- groups
+def prompt_key(sample: Sample) -> str:
+    """Stable identity of a sample's prompt: sha1 of (prompt text, gold answer, image fingerprints).
+
+    hashlib rather than ``hash()`` so the key is the same in every process (str hashing is salted).
+    Images count because multimodal prompts often share their text ("How many ...?").
+    """
+    h = hashlib.sha1()
+    for part in (sample.prompt_text, "" if sample.answer is None else sample.answer):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    for image in sample.images:
+        h.update(_image_fingerprint(image))
+        h.update(b"\x1e")
+    return h.hexdigest()[:16]
+
+
+def _image_fingerprint(image: Any) -> bytes:
+    if isinstance(image, (str, os.PathLike)):
+        return os.fspath(image).encode("utf-8", "surrogatepass")
+    tobytes = getattr(image, "tobytes", None)  # PIL images and numpy arrays: hash the pixels
+    if callable(tobytes):
+        meta = f"{getattr(image, 'mode', '')}{getattr(image, 'size', '')}{getattr(image, 'shape', '')}"
+        return hashlib.sha1(meta.encode() + tobytes()).digest()
+    return repr(image).encode("utf-8", "replace")
+
+
+def infer_groups(samples: Sequence[Sample], group_size: int | None = None) -> list[str]:
+    """Group ids for TRL's batch layout: rollouts of one prompt are consecutive.
+
+    TRL's ``RepeatSampler`` yields each prompt index ``num_generations`` times in a row, so a group is a
+    maximal run of consecutive samples with the same `prompt_key`. The id is ``"<run>:<key>"``: the run
+    index keeps two separate occurrences of the same prompt apart. With ``group_size`` (the trainer's
+    ``num_generations``) a run longer than that is split into groups of ``group_size``, which separates a
+    prompt that was drawn twice in a row.
+
+    Caveat: in multi-process training each rank scores only its local slice; a group split across ranks
+    (``per_device_train_batch_size * steps_per_generation`` not a multiple of ``num_generations``) is seen
+    as two smaller groups, so group-relative terms use only the local rollouts.
+
+    Args:
+        samples: the batch, in TRL's order.
+        group_size: optional expected rollouts per prompt.
+    Returns:
+        One group id per sample.
+    """
+    if group_size is not None and group_size < 1:
+        raise ValueError(f"group_size must be >= 1, got {group_size}")
+    groups: list[str] = []
+    run, count, previous = -1, 0, None
+    for sample in samples:
+        key = prompt_key(sample)
+        if key != previous or (group_size is not None and count == group_size):
+            run, count = run + 1, 0
+        groups.append(f"{run}:{key}")
+        previous, count = key, count + 1
+    return groups
+
+
+# ----------------------------------------------------------------------------- per-batch cache
+@dataclass
+class _Entry:
+    done: threading.Event = field(default_factory=threading.Event)
+    result: RewardResult | None = None
+    error: BaseException | None = None
+
+
+class _BatchCache:
+    """Compute-once map from a batch key to its `RewardResult`, shared by a total and its views.
+
+    The first caller for a key computes in its own (already running) thread; later callers wait on the
+    entry's event. Because the waiting is only ever on a thread that is running, no order of TRL calls
+    (sync views before an async total, gathered coroutines in worker threads) can deadlock. Bounded LRU.
+    Pickles empty: locks and events cannot cross processes, and a result is only useful in-process.
+    """
+
+    def __init__(self, maxsize: int = 8):
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+
+    def get_or_compute(self, key: str, compute: Callable[[], RewardResult]) -> RewardResult:
+        with self._lock:
+            entry = self._entries.get(key)
+            owner = entry is None
+            if owner:
+                entry = self._entries[key] = _Entry()
+                while len(self._entries) > self.maxsize:
+                    self._entries.popitem(last=False)
+            else:
+                self._entries.move_to_end(key)
+        if owner:
+            try:
+                entry.result = compute()
+            except BaseException as err:
+                entry.error = err
+                with self._lock:  # let a later call retry instead of replaying the failure forever
+                    if self._entries.get(key) is entry:
+                        del self._entries[key]
+                raise
+            finally:
+                entry.done.set()
+        else:
+            entry.done.wait()
+            if entry.error is not None:
+                raise entry.error
+        assert entry.result is not None
+        return entry.result
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"maxsize": self.maxsize}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["maxsize"])
+
+
+def _batch_key(samples: Sequence[Sample], step: Any) -> str:
+    h = hashlib.sha1(repr(step).encode())
+    for s in samples:
+        fields = (prompt_key(s), s.completion, s.reference or "", s.task or "", repr(s.constraints))
+        for part in fields:
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x1f")
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------- reward functions
+class HymarRewardFunction:
+    """A hymar reward as one TRL reward function ``(prompts, completions, **kwargs) -> list[float]``.
+
+    Picklable (TRL and accelerate may copy reward functions into worker processes); the per-batch cache
+    travels empty. ``__name__`` is "hymar", so TRL logs ``rewards/hymar/mean|std``.
+
+    Args:
+        reward: a `HybridReward`, preset name, config path or config mapping (see `resolve_reward`).
+        group_size: rollouts per prompt (GRPO's ``num_generations``); refines group inference.
+        log_components: send per-component metrics through TRL's ``log_metric`` hook when TRL offers it.
+    Returns (when called):
+        One float per completion; NaN where the hybrid reward left the total undefined (TRL then marks
+        the row unscorable and zeroes its advantage).
+
+    Example:
+        >>> f = HymarRewardFunction("rule-only")                               # doctest: +SKIP
+        >>> f(prompts=["2+2?"], completions=["<answer>4</answer>"], answer=["4"])  # doctest: +SKIP
+        [1.0]
+    """
+
+    def __init__(self, reward: Any = "rule-only", *, group_size: int | None = None, log_components: bool = True):
+        self.reward = resolve_reward(reward)
+        self.group_size = group_size
+        self.log_components = log_components
+        self.__name__ = TOTAL_NAME
+        self._cache = _BatchCache()
+        self._view_names: frozenset[str] = frozenset()
+
+    @property
+    def component_names(self) -> list[str]:
+        return list(self.reward.component_names)
+
+    def score_batch(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> RewardResult:
+        """Score TRL's arguments once per batch (shared with this function's views).
+
+        Returns:
+            The `RewardResult` for the batch.
+        """
+        samples = build_samples(prompts, completions, kwargs)
+        step = getattr(kwargs.get("trainer_state"), "global_step", None)
+        key = _batch_key(samples, step)
+        return self._cache.get_or_compute(key, lambda: self.reward(samples, infer_groups(samples, self.group_size)))
+
+    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float]:
+        result = self.score_batch(prompts, completions, **kwargs)
+        self._log(result, kwargs.get("log_metric"))
+        return [float(r) for r in result.rewards]
+
+    def _log(self, result: RewardResult, log_metric: Callable[[str, float], None] | None) -> None:
+        """Send per-component metrics TRL cannot compute itself; NaN (nothing applied here) is skipped."""
+        if not self.log_components or log_metric is None:
+            return
+        for name, scores in result.components.items():
+            stats = component_metrics(name, scores)
+            for metric, value in stats.items():
+                kind = metric.rsplit("/", 1)[-1]
+                if name in self._view_names and kind in ("mean", "std"):
+                    continue  # TRL already logs the view's values over the gathered batch
+                if math.isfinite(value):
+                    log_metric(metric, value)
+
+    def views(self) -> list[ComponentView]:
+        """One zero-weight view function per component, sharing this function's cache."""
+        self._view_names = frozenset(self.component_names)
+        return [self._view_class()(self, name) for name in self.component_names]
+
+    def _view_class(self) -> type[ComponentView]:
+        return ComponentView
+
+
+class AsyncHymarRewardFunction(HymarRewardFunction):
+    """`HymarRewardFunction` as a TRL async reward function: scoring runs in a worker thread.
+
+    TRL awaits async reward functions on its event-loop thread; ``asyncio.to_thread`` keeps the loop free
+    for other async rewards (e.g. an HTTP judge) while hymar scores. Components that use signal-based
+    timeouts must not be used here (they raise outside the main thread).
+    """
+
+    async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float]:
+        result = await asyncio.to_thread(self.score_batch, prompts, completions, **kwargs)
+        self._log(result, kwargs.get("log_metric"))
+        return [float(r) for r in result.rewards]
+
+    def _view_class(self) -> type[ComponentView]:
+        return AsyncComponentView
+
+
+class ComponentView:
+    """A zero-weight TRL reward function that reports one component's values (``__name__`` = component).
+
+    Reads the owner's cached result for the batch (scoring it if TRL happens to call the view first).
+    Returns NaN where the component does not apply or is invalid, and where the total is NaN.
+    """
+
+    def __init__(self, owner: HymarRewardFunction, component: str):
+        self.owner = owner
+        self.component = component
+        self.__name__ = component
+
+    def values(self, result: RewardResult) -> list[float]:
+        nan = float("nan")
+        return [
+            float(s.value) if s.applies and math.isfinite(total) else nan
+            for s, total in zip(result.components[self.component], result.rewards)
+        ]
+
+    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float]:
+        return self.values(self.owner.score_batch(prompts, completions, **kwargs))
+
+
+class AsyncComponentView(ComponentView):
+    """`ComponentView` for an async owner; waits for the shared result in a worker thread."""
+
+    async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float]:
+        result = await asyncio.to_thread(self.owner.score_batch, prompts, completions, **kwargs)
+        return self.values(result)
+
+
+def make_reward_funcs(
+    reward: Any = "rule-only",
+    *,
+    log_components: bool = True,
+    asynchronous: bool = False,
+    group_size: int | None = None,
+) -> tuple[list[Callable[..., Any]], list[float]]:
+    """TRL ``reward_funcs`` and the matching ``GRPOConfig.reward_weights`` for a hymar reward.
+
+    Args:
+        reward: a `HybridReward`, preset name, config path or config mapping.
+        log_components: add one view function per component (weight 0.0) so TRL logs
+            ``rewards/<component>/mean|std``, and log ``.../confidence|invalid_rate`` via ``log_metric``.
+        asynchronous: build the async variants (scoring off TRL's event-loop thread).
+        group_size: rollouts per prompt (``num_generations``), see `infer_groups`.
+    Returns:
+        ``(funcs, weights)``: the total function named "hymar" with weight 1.0, then the views with 0.0.
+        Pass ``reward_funcs=funcs`` and ``GRPOConfig(reward_weights=weights)``.
+    """
+    cls = AsyncHymarRewardFunction if asynchronous else HymarRewardFunction
+    total = cls(reward, group_size=group_size, log_components=log_components)
+    funcs: list[Callable[..., Any]] = [total]
+    if log_components:
+        if TOTAL_NAME in total.component_names:
+            raise ValueError(f"a component named {TOTAL_NAME!r} would collide with the total in TRL's logs")
+        funcs.extend(total.views())
+    return funcs, [1.0] + [0.0] * (len(funcs) - 1)
+
+
+__all__ = [
+    "AsyncComponentView",
+    "AsyncHymarRewardFunction",
+    "ComponentView",
+    "HymarRewardFunction",
+    "build_samples",
+    "completion_to_text",
+    "infer_groups",
+    "make_reward_funcs",
+    "prompt_key",
+    "resolve_reward",
+]

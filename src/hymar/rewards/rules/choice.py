@@ -1,0 +1,215 @@
+"""Multiple-choice comparison: option letters A-J, or option text when the prompt lists the options.
+
+Prediction forms understood: "C", "c", "(C)", "C.", "C)", "Option C", "option (c)", "The answer is C",
+"C. 42 apples", "(C) 42 apples", and the option text alone ("42 apples") when the options can be
+parsed from the prompt. Two different letters ("A or C", "A, C", "A and C") are a wrong answer.
+
+Confidence: 1.0 for a letter; 0.9 for an exact option-text match; 0.8 for a letter whose trailing
+text contradicts that option's text (the letter wins); 0.7 when the prediction merely contains
+exactly one option's text as a phrase.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hymar.rewards.rules.base import Comparison
+from hymar.rewards.rules.extract import clean_answer
+from hymar.rewards.rules.text import normalize_text
+
+LETTERS = "ABCDEFGHIJ"
+_LEAD_IN = re.compile(r"correct option is|correct choice is|option is|choice is|answer is|answer:", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+# words allowed around letters in a bare list of letters ("Options A and C", "either B or D")
+_FILLERS = frozenset({"or", "and", "both", "either", "option", "options", "choice", "choices"})
+
+
+def parse_options(prompt: str) -> dict[str, str]:
+    """Options listed in a prompt, letter -> text (in order A, B, C, ...).
+
+    Lines like "A. xxx", "(A) xxx", "A) xxx", "A: xxx" (also "(a) xxx" / "a) xxx"), possibly behind
+    list markers; the last run of consecutive letters starting at A wins (an earlier example in a
+    few-shot prompt is overridden by the real question). Falls back to inline "(A) x (B) y" on one
+    line. Fewer than two options -> {}.
+    """
+    blocks: list[dict[str, str]] = []
+    for line in prompt.splitlines():
+        parsed = _option_line(line)
+        if parsed is None:
+            continue
+        letter, text = parsed
+        if letter == "A":
+            blocks.append({"A": text})
+        elif blocks and LETTERS.index(letter) == len(blocks[-1]):
+            blocks[-1][letter] = text
+    for block in reversed(blocks):
+        if len(block) >= 2:
+            return block
+    return _inline_options(prompt)
+
+
+def parse_letter(text: str) -> str | None:
+    """The option letter of a bare-letter answer ("C", "(c)", "C.", "Option C", "\\text{(B)}",
+    "The answer is C"), upper-cased; None when ``text`` is not just a letter."""
+    return _bare_letter(_strip_lead_in(clean_answer(text)))
+
+
+def compare_choice(pred: str, gold: str, prompt: str | None = None) -> Comparison:
+    """Compare a multiple-choice answer with the gold letter (or gold option text).
+
+    Args:
+        pred: extracted answer.
+        gold: a letter A-J in any case, maybe "(C)", or the option text when ``prompt`` lists options.
+        prompt: the question; options are parsed from it (see `parse_options`).
+
+    Returns:
+        A `Comparison` with method "letter", "option_text", "multiple_letters", ...; undecided when
+        the gold is neither a letter nor (with options known) an option's text.
+    """
+    options = parse_options(prompt) if prompt else {}
+    gold_letter = parse_letter(gold)
+    if gold_letter is None and options:
+        gold_letter = _exact_option(gold, options)
+    if gold_letter is None:
+        if options:
+            reason = f"gold {gold[:50]!r} is neither an option letter nor an option"
+            return Comparison.undecided(reason, method="choice")
+        return _compare_option_text_without_options(pred, gold)
+
+    letter, confidence, method, reason = _pred_letter(pred, options)
+    if method == "multiple_letters":
+        return Comparison(False, 1.0, method, reason)
+    if letter is None:
+        return Comparison(False, 0.9, "letter", reason or "no option letter in answer")
+    letters = {"pred_letter": letter, "gold_letter": gold_letter}
+    return Comparison(letter == gold_letter, confidence, method, reason, letters)
+
+
+# --- internals -------------------------------------------------------------------------------
+
+
+def _pred_letter(pred: str, options: dict[str, str]) -> tuple[str | None, float, str, str | None]:
+    """(letter, confidence, method, reason) read from a prediction."""
+    s = _strip_lead_in(clean_answer(pred))
+    words = _WORD.findall(s)
+    letters = {w.upper() for w in words if len(w) == 1 and w.upper() in LETTERS}
+    only_letters = all(w.lower() in _FILLERS or (len(w) == 1 and w.upper() in LETTERS) for w in words)
+    if only_letters and len(letters) > 1:
+        return None, 1.0, "multiple_letters", f"several option letters: {', '.join(sorted(letters))}"
+    if only_letters and len(letters) == 1 and len(words) > 1 and not _FILLERS.isdisjoint(w.lower() for w in words):
+        return letters.pop(), 1.0, "letter", None  # "C or C", "option C and C": one letter
+    bare = _bare_letter(s)
+    if bare is not None:
+        return bare, 1.0, "letter", None
+    if options:
+        exact = _exact_option(s, options)
+        if exact is not None:
+            return exact, 0.9, "option_text", None
+    prefixed = _prefixed_letter(s)
+    if prefixed is not None:
+        letter, rest = prefixed
+        option_text = options.get(letter)
+        if option_text and normalize_text(rest) != normalize_text(option_text):
+            return letter, 0.8, "letter", "text after the letter differs from the option"
+        return letter, 1.0, "letter", None
+    if options:
+        inside = [k for k, v in options.items() if _contains_phrase(s, v)]
+        if len(inside) == 1:
+            return inside[0], 0.7, "option_text", "answer contains one option's text"
+    return None, 0.9, "letter", "no option letter in answer"
+
+
+def _strip_lead_in(s: str) -> str:
+    """Drop "The answer is" / "Answer:" / "Option" / "Choice" before the letter."""
+    end = 0
+    for m in _LEAD_IN.finditer(s):
+        end = m.end()
+    s = s[end:].strip(" \t:*")
+    low = s[:7].lower()
+    for word in ("option", "choice"):
+        if low.startswith(word) and (len(s) == len(word) or not s[len(word)].isalpha()):
+            s = s[len(word) :].strip(" \t:*")
+            break
+    return clean_answer(s)
+
+
+def _bare_letter(s: str) -> str | None:
+    """"C", "c", "(C)", "C.", "C)", "C:" -> "C"; anything else -> None."""
+    s = s.strip()
+    if len(s) >= 3 and s[0] == "(" and s[2] == ")":
+        core, tail = s[1], s[3:]
+    elif s:
+        core, tail = s[0], s[1:]
+    else:
+        return None
+    if tail not in ("", ".", ")", ":") or core.upper() not in LETTERS:
+        return None
+    if s[0] == "(" and tail == ")":
+        return None  # "(C))" is not a letter form
+    return core.upper()
+
+
+def _prefixed_letter(s: str) -> tuple[str, str] | None:
+    """"(C) 42 apples", "C. 42 apples", "C) 42", "C: 42" -> ("C", "42 apples")."""
+    if len(s) >= 4 and s[0] == "(" and s[2] == ")" and s[1].upper() in LETTERS and s[3].isspace():
+        return s[1].upper(), s[3:].strip()
+    if len(s) >= 3 and s[0].upper() in LETTERS and s[1] in ".):" and s[2].isspace():
+        return s[0].upper(), s[2:].strip()
+    return None
+
+
+def _exact_option(text: str, options: dict[str, str]) -> str | None:
+    norm = normalize_text(text)
+    if not norm:
+        return None
+    hits = [k for k, v in options.items() if normalize_text(v) == norm]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _contains_phrase(text: str, phrase: str) -> bool:
+    words, target = normalize_text(text).split(), normalize_text(phrase).split()
+    k = len(target)
+    return k > 0 and any(words[i : i + k] == target for i in range(len(words) - k + 1))
+
+
+def _compare_option_text_without_options(pred: str, gold: str) -> Comparison:
+    """Gold is option text but the prompt lists no options: compare texts, a letter is undecidable."""
+    if normalize_text(pred) == normalize_text(gold):
+        return Comparison(True, 0.9, "option_text")
+    if parse_letter(pred) is not None:
+        return Comparison.undecided("gold is option text and the prompt lists no options", method="choice")
+    return Comparison(False, 0.8, "option_text", "answer differs from the gold option text")
+
+
+def _option_line(line: str) -> tuple[str, str] | None:
+    s = line.strip().lstrip("-*\u2022 \t").strip()
+    if len(s) >= 3 and s[0] == "(" and s[2] == ")" and s[1].upper() in LETTERS:
+        return s[1].upper(), s[3:].strip(" \t*")
+    if len(s) >= 2 and s[1] in ".):" and (len(s) == 2 or s[2].isspace() or s[2] == "*"):
+        if s[0] in LETTERS or (s[1] == ")" and s[0].upper() in LETTERS):
+            return s[0].upper(), s[2:].strip(" \t*")
+    return None
+
+
+def _inline_options(prompt: str) -> dict[str, str]:
+    """"(A) 3 (B) 4 (C) 5" on one line -> {"A": "3", "B": "4", "C": "5"}; {} when fewer than two."""
+    for a, b in (("(A)", "(B)"), ("(a)", "(b)")):
+        start = prompt.find(a)
+        if start < 0 or prompt.find(b, start) < 0:
+            continue
+        marks: list[tuple[str, int]] = []
+        pos = start
+        for letter in LETTERS:
+            mark = f"({letter})" if a == "(A)" else f"({letter.lower()})"
+            at = prompt.find(mark, pos)
+            if at < 0:
+                break
+            marks.append((letter, at))
+            pos = at + 3
+        out: dict[str, str] = {}
+        for i, (letter, at) in enumerate(marks):
+            end = marks[i + 1][1] if i + 1 < len(marks) else len(prompt)
+            out[letter] = prompt[at + 3 : end].split("\n", 1)[0].strip(" \t,;")
+        if len(out) >= 2:
+            return out
+    return {}

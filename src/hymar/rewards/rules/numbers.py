@@ -1,0 +1,339 @@
+"""Exact parsing of numeric answers and of the units written after them.
+
+Pure Python, no sympy, no eval: every form is matched by anchored regular expressions without nested
+quantifiers (linear time) and turned into a `fractions.Fraction`, so comparisons are exact.
+
+Accepted forms (after light clean-up of spaces, unicode minus, ``\\%``, ``\\dfrac``/``\\tfrac``):
+
+- integers and decimals, optional sign: ``-7``, ``+3``, ``0.5``, ``.5``, ``3.``
+- thousands separators when every group after the first has exactly 3 digits: ``1,234``,
+  ``1 234``, ``1_234``, ``12,345,678.5`` (``1,2`` is not a number: it is a list, see ``math.py``)
+- simple fractions ``3/4``, ``-1/2``, ``\\frac{3}{4}``, ``\\frac34``, ``\\frac{-1}{2}``
+- mixed numbers ``2\\frac{1}{2}`` and ``2 1/2`` (= 5/2, the convention latex2sympy also uses)
+- scientific notation ``3e4``, ``1.5E-3``, ``3 \\times 10^{4}``, ``3\\cdot10^4``, ``3·10^4``, ``10^{5}``
+- percentages ``50%``, ``50\\%`` (value divided by 100, flagged so callers can also try the bare 50)
+
+Size limits: mantissas with more than ``MAX_DIGITS`` digits and exponents whose magnitude exceeds
+``MAX_EXPONENT`` raise `NumberTooLarge` from `parse_number_ex` (and give None from `parse_number`), so a
+caller can report "number too large" instead of burning CPU on a 100k-digit integer.
+
+Units: `split_unit` separates a trailing unit (``12 cm``, ``5kg``, ``3 m^2``, ``90^\\circ``) or a leading
+currency sign (``\\$5``, ``€3``) from the number; `unit_info` gives the unit's dimension and its size
+in SI base units, so ``12 m`` and ``1200 cm`` compare equal exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+MAX_DIGITS = 400
+MAX_EXPONENT = 1000
+# Longer strings are never plain numbers within the limits above (digits + separators + exponent).
+_MAX_NUMBER_CHARS = 2 * MAX_DIGITS + 64
+
+
+class NumberTooLarge(ValueError):
+    """A numeric literal over MAX_DIGITS digits or with an exponent beyond MAX_EXPONENT."""
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """A number read from text.
+
+    Attributes:
+        value: the exact value (percentages already divided by 100).
+        percent: written with a percent sign.
+        decimals: for decimal notation, the position of the last written digit as a power of ten
+            (``0.333`` -> 3, ``3.0e4`` -> -3, ``12.5%`` -> 3); None for exact forms (integers,
+            fractions) whose written digits are not a rounding.
+        sig_digits: significant digits written in the mantissa (``0.0330`` -> 3).
+    """
+
+    value: Fraction
+    percent: bool = False
+    decimals: int | None = None
+    sig_digits: int = 0
+
+    @property
+    def exact(self) -> bool:
+        return self.decimals is None
+
+
+# ----------------------------------------------------------------------------------------------
+# clean-up
+
+_REPLACEMENTS = (
+    ("\u2212", "-"),  # unicode minus
+    ("\u2013", "-"),  # en dash, often typed for a minus
+    ("\\%", "%"),
+    ("\\dfrac", "\\frac"),
+    ("\\tfrac", "\\frac"),
+    ("{,}", ","),  # LaTeX "1{,}234": a comma without the math-mode space
+    ("\\times", "*"),
+    ("\\cdot", "*"),
+    ("\u00d7", "*"),  # ×
+    ("\u00b7", "*"),  # ·
+    ("\u22c5", "*"),  # ⋅
+    ("\\,", " "),
+    ("\\;", " "),
+    ("\\:", " "),
+    ("\\!", ""),
+    ("~", " "),
+)
+
+
+def _clean(text: str) -> str:
+    for old, new in _REPLACEMENTS:
+        if old in text:
+            text = text.replace(old, new)
+    text = text.strip()
+    if text.startswith("$") and text.endswith("$") and len(text) >= 2:
+        text = text.strip("$").strip()
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# the grammar
+
+_D = "[0-9]"
+# Unsigned decimal mantissa: "12", "12.", "12.50", ".5".
+_MANTISSA_RE = re.compile(rf"(?P<int>{_D}*)(?:\.(?P<frac>{_D}*))?")
+# Thousands-separated integer part: 1-3 digits then groups of exactly 3 after ONE separator kind.
+_THOUSANDS_RE = re.compile(rf"{_D}{{1,3}}(?P<sep>[, _]){_D}{{3}}(?:(?P=sep){_D}{{3}})*(?:\.{_D}*)?")
+_EXP_E_RE = re.compile(rf"(?P<m>[0-9.]+)[eE](?P<e>[+-]?{_D}+)")
+# "M*10^{K}", "M*10^K" (one digit without braces, as in LaTeX), or "10^{K}".
+_EXP_TEN_RE = re.compile(rf"(?:(?P<m>[0-9.]+)\*)?10\^(?:\{{(?P<e1>[+-]?{_D}+)\}}|(?P<e2>{_D}))")
+_SLASH_RE = re.compile(r"(?P<a>[+-]?[0-9.]+)/(?P<b>[+-]?[0-9.]+)")
+_FRAC_RE = re.compile(r"\\frac\{(?P<a>[^{}]{1,900})\}\{(?P<b>[^{}]{1,900})\}")
+_FRAC_SHORT_RE = re.compile(rf"\\frac(?P<a>{_D})(?P<b>{_D})")
+_MIXED_FRAC_RE = re.compile(rf"(?P<w>{_D}+)\s*\\frac\{{(?P<a>{_D}+)\}}\{{(?P<b>{_D}+)\}}")
+_MIXED_SLASH_RE = re.compile(rf"(?P<w>{_D}+)\s+(?P<a>{_D}+)/(?P<b>{_D}+)")
+_LONG_DIGIT_RUN_RE = re.compile(rf"{_D}{{{MAX_DIGITS + 1}}}")
+
+
+def parse_number(text: str) -> Fraction | None:
+    """The exact value of a numeric answer, or None when it is not a number (or is too large).
+
+    Args:
+        text: an extracted answer such as ``"1,234"``, ``"\\frac{3}{4}"``, ``"-0.5"``, ``"3e4"``.
+
+    Returns:
+        A Fraction (percentages divided by 100), or None.
+
+    >>> parse_number("\\\\frac{3}{4}"), parse_number("50%"), parse_number("1,234")
+    (Fraction(3, 4), Fraction(1, 2), Fraction(1234, 1))
+    """
+    try:
+        parsed = parse_number_ex(text)
+    except NumberTooLarge:
+        return None
+    return parsed.value if parsed is not None else None
+
+
+def parse_number_ex(text: str) -> ParsedNumber | None:
+    """Like `parse_number` but keeps how the number was written (percent, decimals).
+
+    Args:
+        text: an extracted answer.
+
+    Returns:
+        A ParsedNumber, or None when ``text`` is not a number in a supported form.
+
+    Raises:
+        NumberTooLarge: the text is a number whose digits or exponent exceed the limits.
+    """
+    if not isinstance(text, str):
+        return None
+    if _LONG_DIGIT_RUN_RE.search(text):
+        raise NumberTooLarge(f"more than {MAX_DIGITS} digits")
+    if len(text) > _MAX_NUMBER_CHARS * 2:
+        return None
+    s = _clean(text)
+    if not s or len(s) > _MAX_NUMBER_CHARS:
+        return None
+
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1].rstrip()
+    negative = False
+    if s[:1] in "+-" and s:
+        negative = s[0] == "-"
+        s = s[1:].lstrip()
+    if not s:
+        return None
+
+    parsed = _parse_unsigned(s)
+    if parsed is None:
+        return None
+    value, decimals, sig = parsed
+    if negative:
+        value = -value
+    if percent:
+        value /= 100
+        decimals = decimals + 2 if decimals is not None else None
+    return ParsedNumber(value=value, percent=percent, decimals=decimals, sig_digits=sig)
+
+
+def _parse_unsigned(s: str) -> tuple[Fraction, int | None, int] | None:
+    """(value, decimals, significant digits) of an unsigned number, or None."""
+    if m := _MIXED_FRAC_RE.fullmatch(s) or _MIXED_SLASH_RE.fullmatch(s):
+        whole, num, den = (_checked_int(m.group(g)) for g in ("w", "a", "b"))
+        if den == 0:
+            return None
+        return Fraction(whole) + Fraction(num, den), None, 0
+    if _THOUSANDS_RE.fullmatch(s):
+        s = s.replace(",", "").replace(" ", "").replace("_", "")
+    s = "".join(s.split())  # spaces inside "3 * 10^{4}" carry no meaning
+    if not s:
+        return None
+    if m := _FRAC_RE.fullmatch(s) or _FRAC_SHORT_RE.fullmatch(s) or _SLASH_RE.fullmatch(s):
+        return _ratio(m.group("a"), m.group("b"))
+    if m := _EXP_E_RE.fullmatch(s):
+        return _scaled(m.group("m"), m.group("e"))
+    if m := _EXP_TEN_RE.fullmatch(s):
+        return _scaled(m.group("m") or "1", m.group("e1") or m.group("e2"))
+    return _scaled(s, "0")
+
+
+def _ratio(a: str, b: str) -> tuple[Fraction, int | None, int] | None:
+    """An exact a/b where a and b are (signed) plain numbers."""
+    pa, pb = parse_number_ex(a), parse_number_ex(b)
+    if pa is None or pb is None or pa.percent or pb.percent or pb.value == 0:
+        return None
+    return pa.value / pb.value, None, 0
+
+
+def _scaled(mantissa: str, exponent: str) -> tuple[Fraction, int | None, int] | None:
+    """mantissa * 10**exponent, exactly, with the decimals/significant digits as written."""
+    m = _MANTISSA_RE.fullmatch(mantissa)
+    if m is None:
+        return None
+    int_part, frac_part = m.group("int"), m.group("frac")
+    if not int_part and not frac_part:
+        return None
+    digits = int_part + (frac_part or "")
+    if len(digits) > MAX_DIGITS:
+        raise NumberTooLarge(f"more than {MAX_DIGITS} digits")
+    exp = int(exponent)
+    if abs(exp) > MAX_EXPONENT:
+        raise NumberTooLarge(f"exponent beyond {MAX_EXPONENT}")
+    n_frac = len(frac_part or "")
+    value = Fraction(int(digits)) * Fraction(10) ** (exp - n_frac)
+    sig = len(digits.lstrip("0"))
+    # Integers without exponent are exact; a decimal point or an exponent marks a written rounding.
+    decimals = None if frac_part is None and exp == 0 else n_frac - exp
+    return value, decimals, sig
+
+
+def _checked_int(digits: str) -> int:
+    if len(digits) > MAX_DIGITS:
+        raise NumberTooLarge(f"more than {MAX_DIGITS} digits")
+    return int(digits)
+
+
+# ----------------------------------------------------------------------------------------------
+# units
+
+# unit key -> (dimension, size in SI base units). Volumes are length^3 so that 1 ml == 1 cm^3.
+_BASE_UNITS: dict[str, tuple[str, Fraction]] = {
+    "mm": ("length", Fraction(1, 1000)),
+    "cm": ("length", Fraction(1, 100)),
+    "m": ("length", Fraction(1)),
+    "km": ("length", Fraction(1000)),
+    "in": ("length", Fraction(254, 10000)),
+    "ft": ("length", Fraction(3048, 10000)),
+    "mg": ("mass", Fraction(1, 1000_000)),
+    "g": ("mass", Fraction(1, 1000)),
+    "kg": ("mass", Fraction(1)),
+    "ms": ("time", Fraction(1, 1000)),
+    "s": ("time", Fraction(1)),
+    "min": ("time", Fraction(60)),
+    "h": ("time", Fraction(3600)),
+    "ml": ("length^3", Fraction(1, 1000_000)),
+    "l": ("length^3", Fraction(1, 1000)),
+}
+_ALIASES: dict[str, str] = {
+    **{k: k for k in _BASE_UNITS},
+    "millimeter": "mm", "millimetre": "mm", "centimeter": "cm", "centimetre": "cm",
+    "meter": "m", "metre": "m", "kilometer": "km", "kilometre": "km",
+    "inch": "in", "inches": "in", "foot": "ft", "feet": "ft",
+    "milligram": "mg", "gram": "g", "kilogram": "kg",
+    "millisecond": "ms", "sec": "s", "second": "s", "minute": "min", "mins": "min",
+    "hr": "h", "hrs": "h", "hour": "h",
+    "mL": "ml", "L": "l", "milliliter": "ml", "millilitre": "ml", "liter": "l", "litre": "l",
+}
+for _name in [a for a in _ALIASES if len(a) > 3 and not a.endswith(("s", "feet"))]:
+    _ALIASES[_name + "s"] = _ALIASES[_name]  # plurals: meters, grams, hours, ...
+# Units ignored for comparison (decoration): degree marks and currency.
+DEGREE = "deg"
+CURRENCY = "currency"
+_DECORATION_SUFFIXES: dict[str, str] = {
+    "°": DEGREE, "^\\circ": DEGREE, "^{\\circ}": DEGREE, "\\circ": DEGREE, "\\degree": DEGREE,
+    "degrees": DEGREE, "degree": DEGREE, "dollars": CURRENCY, "dollar": CURRENCY, "USD": CURRENCY,
+    "euros": CURRENCY, "euro": CURRENCY, "€": CURRENCY, "cents": CURRENCY,
+}
+
+_UNIT_ALT = "|".join(re.escape(a) for a in sorted(_ALIASES, key=len, reverse=True))
+_DECO_ALT = "|".join(re.escape(a) for a in sorted(_DECORATION_SUFFIXES, key=len, reverse=True))
+_POWER = r"(?:\^\{?(?P<p>[23])\}?|(?P<sup>[²³]))"
+# The unit must follow something that ends a number (digit, brace, bracket, point, percent).
+_UNIT_SUFFIX_RE = re.compile(rf"(?<=[0-9}}).%)])(?P<sep>\s*)(?P<u>{_UNIT_ALT}){_POWER}?\s*$")
+_DECO_SUFFIX_RE = re.compile(rf"(?<=[0-9}}).%)])\s*(?P<u>{_DECO_ALT})\s*$")
+_CURRENCY_PREFIX_RE = re.compile(r"^(?P<sign>[+\-\u2212]?)\s*(?:\\\$|\$|€|£|\\euro\b)\s*")
+
+
+def split_unit(text: str) -> tuple[str, str | None]:
+    """Split a trailing unit (or a leading currency sign) from a numeric answer.
+
+    Single-letter units (m, s, h, g, l, L) must be separated from the number by a space, so that
+    ``2m`` or ``3h`` (likely variables) are not read as units; ``\\text{m}`` normalised to `` m`` is.
+
+    Args:
+        text: e.g. ``"12 cm"``, ``"5kg"``, ``"3 m^2"``, ``"90^\\circ"``, ``"\\$5"``.
+
+    Returns:
+        (number_part, unit_key) where unit_key is e.g. ``"cm"``, ``"m^2"``, ``"deg"``,
+        ``"currency"``, or (text stripped, None) when there is no unit.
+
+    >>> split_unit("12 cm"), split_unit("3 m^2"), split_unit("x")
+    (('12', 'cm'), ('3', 'm^2'), ('x', None))
+    """
+    s = text.strip()
+    unit: str | None = None
+    if m := _CURRENCY_PREFIX_RE.match(s):
+        s = (m.group("sign") + s[m.end():]).strip()
+        unit = CURRENCY
+    if m := _DECO_SUFFIX_RE.search(s):
+        return s[: m.start()].strip(), _DECORATION_SUFFIXES[m.group("u")]
+    if m := _UNIT_SUFFIX_RE.search(s):
+        name = m.group("u")
+        if len(name) > 1 or m.group("sep"):
+            key = _ALIASES[name]
+            power = m.group("p") or {"²": "2", "³": "3"}.get(m.group("sup") or "", "")
+            return s[: m.start()].strip(), f"{key}^{power}" if power else key
+    return s, unit
+
+
+def unit_info(unit: str) -> tuple[str | None, Fraction]:
+    """Dimension and size in SI base units of a key from `split_unit`.
+
+    Args:
+        unit: a unit key such as ``"cm"``, ``"m^2"``, ``"deg"``.
+
+    Returns:
+        (dimension, factor); dimension is None for decoration (degree marks, currency), which is
+        ignored for comparison. ``unit_info("cm^2") == ("length^2", Fraction(1, 10000))``.
+    """
+    if unit in (DEGREE, CURRENCY):
+        return None, Fraction(1)
+    base, _, power = unit.partition("^")
+    dim, factor = _BASE_UNITS[base]
+    if not power:
+        return dim, factor
+    # powers of a length (area, volume); a power of another dimension is still well defined
+    if dim.startswith("length"):
+        dim_power = int(dim.partition("^")[2] or 1) * int(power)
+        return f"length^{dim_power}", factor ** int(power)
+    return f"{dim}^{power}", factor ** int(power)

@@ -1,0 +1,474 @@
+"""Time-bounded function calls in long-lived worker processes, usable from any thread.
+
+Why processes: signal.alarm (what math-verify uses for its timeouts) works only in the main thread
+of the main interpreter, and TRL calls reward functions from an asyncio event-loop thread; a thread
+cannot be stopped at all. A worker process can: when a call overruns, the parent SIGKILLs the worker
+and answers ``Outcome(timed_out=True)``; a replacement worker is started in the background.
+
+Design:
+- a pool of at most ``max_workers`` processes, each with its own duplex Pipe; a caller checks out an
+  idle worker under a lock, so concurrent callers never share a pipe;
+- workers stay alive between calls, so imports (sympy: ~0.3-1 s) are paid once per worker; with the
+  default "forkserver" start method the modules in ``preload`` are imported once in the fork server
+  and every (re)started worker is forked from it in milliseconds;
+- each worker caps its address space with RLIMIT_AS (``memory_limit`` bytes) and ignores SIGINT
+  (Ctrl-C goes to the parent, which then closes the pool);
+- a worker that dies (segfault, os._exit, MemoryError) gives ``Outcome(ok=False, error=...)``;
+- results travel pickled; nothing is shared.
+
+The deadline of `BoundedRunner.run` covers waiting for a free worker as well as the call itself, so a
+call returns within ``timeout`` plus the time to kill a stuck worker (milliseconds), from any thread.
+The very first call of a process may have to wait for the pool to start (fork server boot and
+imports, ~0.5-2 s); call `BoundedRunner.warm` beforehand when that matters.
+
+Measured on the 2-core development machine (Nov 2026): a round trip of a trivial call through the
+Pipe is ~0.1-0.2 ms; restarting a killed worker from a warm fork server ~10-30 ms.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_MEMORY_LIMIT = 2 * 1024**3
+# Starting a worker may import heavy modules on a loaded machine; this bounds a broken start.
+_START_TIMEOUT = 60.0
+# After a failed start, callers get an error at once for this long instead of respawning in a loop.
+_START_RETRY_DELAY = 1.0
+_WORKER_NAME = "hymar-sandbox-worker"
+# Modules the shared runner imports in its fork server / workers: the symbolic math stack.
+SHARED_PRELOAD = ("sympy", "math_verify", "hymar.rewards.rules.math")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Result of one bounded call.
+
+    Attributes:
+        ok: the function returned normally; ``value`` holds its (unpickled) return value.
+        value: the return value when ok.
+        error: why not ok (exception text, worker death, no worker available).
+        timed_out: the call (or waiting for a worker) ran past its time budget.
+    """
+
+    ok: bool
+    value: Any = None
+    error: str | None = None
+    timed_out: bool = False
+
+
+# ----------------------------------------------------------------------------------------------
+# worker side
+
+
+def _worker_main(conn: Any, preload: Sequence[str], memory_limit: int | None) -> None:
+    """Worker loop: receive (fn, [args, ...]), answer one message per item, until EOF or None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit:
+        with contextlib.suppress(ImportError, ValueError, OSError):
+            import resource
+
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = memory_limit if hard == resource.RLIM_INFINITY else min(memory_limit, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops starting
+            conn.send(("init_error", f"import {name}: {type(exc).__name__}: {exc}"))
+            return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # parent gone
+            return
+        if message is None:
+            return
+        # The call travels as (item count, pickled (fn, items)) so that a function the worker
+        # cannot import still gets one error answer per item instead of killing the worker.
+        n_items, payload = message
+        try:
+            fn, items = pickle.loads(payload)
+        except Exception as exc:  # noqa: BLE001
+            for _ in range(n_items):
+                conn.send(("err", f"cannot unpickle call: {type(exc).__name__}: {exc}"[:500]))
+            continue
+        for args in items:
+            fatal = False
+            try:
+                reply: tuple[str, Any] = ("ok", fn(*args))
+            except MemoryError:
+                reply, fatal = ("err", "MemoryError"), True
+            except BaseException as exc:  # noqa: BLE001 - every failure becomes an Outcome
+                reply = ("err", f"{type(exc).__name__}: {exc}"[:500])
+            try:
+                conn.send(reply)
+            except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable return value
+                conn.send(("err", f"cannot send result: {type(exc).__name__}: {exc}"[:500]))
+            if fatal:  # after a MemoryError the heap may be in a bad state: start afresh
+                return
+
+
+# ----------------------------------------------------------------------------------------------
+# parent side
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, ctx: Any, preload: Sequence[str], memory_limit: int | None) -> None:
+        self.conn, child_conn = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(
+            target=_worker_main,
+            args=(child_conn, tuple(preload), memory_limit),
+            name=_WORKER_NAME,
+            daemon=True,
+        )
+        with _allow_children_of_daemon():
+            self.proc.start()
+        child_conn.close()
+
+    def wait_ready(self, timeout: float) -> str | None:
+        """None when the worker is ready, else why it is not."""
+        try:
+            if not self.conn.poll(timeout):
+                return "worker start timed out"
+            kind, detail = self.conn.recv()
+        except (EOFError, OSError):
+            return f"worker died during start (exit code {self.exitcode()})"
+        return None if kind == "ready" else str(detail)
+
+    def exitcode(self) -> int | None:
+        self.proc.join(0.5)
+        return self.proc.exitcode
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.proc.kill()
+        with contextlib.suppress(Exception):
+            self.proc.join(1.0)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        """Ask politely, then kill."""
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+            self.proc.join(0.2)
+        self.kill()
+
+
+def _skip_main_import_for_workers() -> None:
+    """Make our workers skip re-importing the parent's ``__main__``.
+
+    spawn and forkserver children normally import the parent's main script (as ``__mp_main__``) so
+    that functions defined there can be unpickled; a training script without an
+    ``if __name__ == "__main__"`` guard would then run again inside every worker. Our workers only
+    run functions from importable modules, so for processes named `_WORKER_NAME` (and only those)
+    the main-module entries are dropped from the preparation data. Idempotent.
+    """
+    from multiprocessing import spawn
+
+    original = spawn.get_preparation_data
+    if getattr(original, "_hymar_skips_main", False):
+        return
+
+    def get_preparation_data(name: str) -> dict[str, Any]:
+        data = original(name)
+        if name == _WORKER_NAME:
+            data.pop("init_main_from_name", None)
+            data.pop("init_main_from_path", None)
+        return data
+
+    get_preparation_data._hymar_skips_main = True  # type: ignore[attr-defined]
+    spawn.get_preparation_data = get_preparation_data
+
+
+@contextlib.contextmanager
+def _allow_children_of_daemon() -> Any:
+    """multiprocessing refuses to start processes from a daemonic process (e.g. a Pool worker).
+    Our workers are safe there: they exit on EOF when their parent dies, so lift the flag briefly."""
+    proc = multiprocessing.current_process()
+    was_daemon = proc._config.get("daemon", False)  # type: ignore[attr-defined]
+    if was_daemon:
+        proc._config["daemon"] = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if was_daemon:
+            proc._config["daemon"] = True  # type: ignore[attr-defined]
+
+
+class BoundedRunner:
+    """A pool of worker processes that runs picklable top-level functions under a time limit.
+
+    Args:
+        max_workers: at most this many worker processes (and so concurrent calls).
+        start_method: "forkserver" (default where available: fast restarts, modules preloaded once)
+            or "spawn". In a process forked from one that already owns a fork server, the runner
+            falls back to "spawn" (the inherited fork server belongs to the parent).
+        preload: modules each worker imports before it reports ready (and the fork server preloads).
+        memory_limit: RLIMIT_AS cap in bytes for each worker; None for no cap.
+
+    Example:
+        >>> runner = BoundedRunner(max_workers=1)
+        >>> runner.run(pow, 2, 10, timeout=5.0).value
+        1024
+        >>> runner.close()
+    """
+
+    def __init__(
+        self,
+        max_workers: int = 1,
+        start_method: str = "forkserver",
+        *,
+        preload: Sequence[str] = (),
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+    ) -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be >= 1")
+        if start_method not in multiprocessing.get_all_start_methods():
+            start_method = "spawn"
+        self.max_workers = max_workers
+        self.start_method = start_method
+        self.preload = tuple(preload)
+        self.memory_limit = memory_limit
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        # Fresh locks: after a fork the parent's lock may have been held by a thread that is gone.
+        self._pid = os.getpid()
+        self._cond = threading.Condition(threading.Lock())
+        self._idle: list[_Worker] = []
+        self._live = 0  # idle + busy + starting
+        self._closed = False
+        self._start_error: tuple[float, str] | None = None
+        self._ctx = multiprocessing.get_context(self.start_method)
+        _skip_main_import_for_workers()
+        if self.start_method == "forkserver":
+            # Replaces the default ["__main__"] so the fork server does not import the main script
+            # either. Only takes effect if the process's fork server is not running yet (it is global).
+            self._ctx.set_forkserver_preload(list(self.preload))
+
+    def _check_pid(self) -> None:
+        if os.getpid() != self._pid:
+            # Forked child: the workers and pipes belong to the parent; never touch them.
+            self._reset_state()
+
+    # -- public API -------------------------------------------------------------------------
+
+    def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Outcome:
+        """Call ``fn(*args)`` in a worker, giving up after ``timeout`` seconds.
+
+        Args:
+            fn: a picklable (module-level) function.
+            *args: picklable arguments.
+            timeout: seconds for waiting for a worker plus running the call.
+
+        Returns:
+            An Outcome; never raises for failures of ``fn`` or of the worker.
+        """
+        return self._run_items(fn, [args], timeout, first_deadline=time.monotonic() + timeout)[0]
+
+    def run_many(
+        self, fn: Callable[..., Any], args_list: Iterable[Sequence[Any]], timeout_each: float
+    ) -> list[Outcome]:
+        """Call ``fn(*args)`` for each args in ``args_list``, sending the batch in one message.
+
+        Each item has its own budget of ``timeout_each`` seconds counted from the previous item's
+        answer; an item that overruns is answered timed_out, its worker killed, and the rest of the
+        batch goes on in a fresh worker.
+
+        Args:
+            fn: a picklable (module-level) function.
+            args_list: one args tuple per call.
+            timeout_each: seconds per item.
+
+        Returns:
+            One Outcome per item, in order.
+        """
+        items = [tuple(a) for a in args_list]
+        if not items:
+            return []
+        return self._run_items(fn, items, timeout_each, first_deadline=time.monotonic() + timeout_each)
+
+    def warm(self, wait: float = _START_TIMEOUT) -> bool:
+        """Start all workers now; wait up to ``wait`` seconds for them. True when all are ready."""
+        self._check_pid()
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while self._live < self.max_workers and not self._closed:
+                self._start_in_background_locked()
+            while len(self._idle) < self.max_workers and not self._closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self._start_error and self._live < self.max_workers):
+                    return False
+                self._cond.wait(remaining)
+            return not self._closed
+
+    def close(self) -> None:
+        """Stop every worker. Calls after close answer ok=False."""
+        if os.getpid() != self._pid:
+            return
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._live -= len(idle)
+            self._cond.notify_all()
+        for worker in idle:
+            worker.stop()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _run_items(
+        self, fn: Callable[..., Any], items: list[tuple[Any, ...]], budget: float, first_deadline: float
+    ) -> list[Outcome]:
+        self._check_pid()
+        outcomes: list[Outcome] = []
+        deadline = first_deadline
+        while len(outcomes) < len(items):
+            worker, error = self._acquire(deadline)
+            if worker is None:
+                timed_out = error == "timeout"
+                reason = "no worker free within the time budget" if timed_out else error
+                outcomes.append(Outcome(ok=False, error=reason, timed_out=timed_out))
+                deadline = time.monotonic() + budget
+                continue
+            pending = items[len(outcomes):]
+            try:
+                worker.conn.send((len(pending), pickle.dumps((fn, pending), protocol=pickle.HIGHEST_PROTOCOL)))
+            except Exception as exc:  # noqa: BLE001 - e.g. unpicklable fn or args
+                self._release(worker, healthy=not isinstance(exc, (OSError, EOFError)))
+                outcomes.append(Outcome(ok=False, error=f"cannot send call: {type(exc).__name__}: {exc}"))
+                deadline = time.monotonic() + budget
+                continue
+            healthy = True
+            for _ in pending:
+                outcome = self._receive(worker, deadline)
+                outcomes.append(outcome)
+                deadline = time.monotonic() + budget
+                if outcome.timed_out or (not outcome.ok and outcome.error and "worker died" in outcome.error):
+                    healthy = False
+                    break
+                if outcome.error == "MemoryError":  # the worker exits after a MemoryError
+                    healthy = False
+                    break
+            self._release(worker, healthy=healthy)
+        return outcomes
+
+    def _receive(self, worker: _Worker, deadline: float) -> Outcome:
+        try:
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                return Outcome(ok=False, error="timed out", timed_out=True)
+            kind, value = worker.conn.recv()
+        except (EOFError, OSError):
+            return Outcome(ok=False, error=f"worker died (exit code {worker.exitcode()})")
+        if kind == "ok":
+            return Outcome(ok=True, value=value)
+        return Outcome(ok=False, error=str(value))
+
+    def _acquire(self, deadline: float) -> tuple[_Worker | None, str]:
+        with self._cond:
+            while True:
+                if self._closed:
+                    return None, "runner is closed"
+                if self._idle:
+                    return self._idle.pop(), ""
+                if self._live < self.max_workers:
+                    if self._start_error and time.monotonic() - self._start_error[0] < _START_RETRY_DELAY:
+                        return None, f"cannot start a worker: {self._start_error[1]}"
+                    self._start_in_background_locked()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None, "timeout"
+                self._cond.wait(remaining)
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        if healthy:
+            with self._cond:
+                if not self._closed:
+                    self._idle.append(worker)
+                    self._cond.notify()
+                    return
+        # Kill outside the lock (join may take a moment), then replace the worker in the background.
+        worker.kill()
+        with self._cond:
+            self._live -= 1
+            if not self._closed and not healthy:
+                self._start_in_background_locked()
+            self._cond.notify_all()
+
+    def _start_in_background_locked(self) -> None:
+        self._live += 1
+        threading.Thread(target=self._start_worker, name="hymar-sandbox-start", daemon=True).start()
+
+    def _start_worker(self) -> None:
+        worker: _Worker | None = None
+        error: str | None = None
+        try:
+            worker = self._spawn()
+            error = worker.wait_ready(_START_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - reported to waiting callers
+            error = f"{type(exc).__name__}: {exc}"
+        with self._cond:
+            if error is None and worker is not None and not self._closed:
+                self._idle.append(worker)
+                self._start_error = None
+                self._cond.notify_all()
+                return
+            self._live -= 1
+            if error is not None:
+                self._start_error = (time.monotonic(), error)
+            self._cond.notify_all()
+        if worker is not None:
+            worker.kill()
+
+    def _spawn(self) -> _Worker:
+        try:
+            return _Worker(self._ctx, self.preload, self.memory_limit)
+        except ChildProcessError:
+            # The fork server was inherited from the process we were forked from: use spawn here.
+            self._ctx = multiprocessing.get_context("spawn")
+            return _Worker(self._ctx, self.preload, self.memory_limit)
+
+
+# ----------------------------------------------------------------------------------------------
+# the process-wide runner
+
+_SHARED: BoundedRunner | None = None
+_SHARED_LOCK = threading.Lock()
+SHARED_MAX_WORKERS = 2
+
+
+def shared_runner() -> BoundedRunner:
+    """The process-wide runner used by the math verifier: started lazily, thread-safe, re-created
+    in a forked child (pid check), closed at exit. Its workers preload `SHARED_PRELOAD`."""
+    global _SHARED, _SHARED_LOCK
+    runner = _SHARED
+    if runner is not None and runner._pid == os.getpid():
+        return runner
+    if runner is not None:  # forked child: the inherited lock may be held by a vanished thread
+        _SHARED_LOCK = threading.Lock()
+    with _SHARED_LOCK:
+        if _SHARED is None or _SHARED._pid != os.getpid():
+            _SHARED = BoundedRunner(max_workers=SHARED_MAX_WORKERS, preload=SHARED_PRELOAD)
+        return _SHARED
+
+
+def _close_shared() -> None:
+    if _SHARED is not None:
+        _SHARED.close()
+
+
+atexit.register(_close_shared)
