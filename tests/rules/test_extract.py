@@ -194,3 +194,9 @@ def test_detect_hedge_names_the_marker():
     assert detect_hedge("perhaps 4") == "perhaps"
     assert detect_hedge("4?") == "question mark"
     assert detect_hedge("42") is None
+
+
+def test_marker_inside_reasoning_does_not_capture_the_closing_tag():
+    # regression: "the answer is 5</think>" used to extract "5</think>"
+    got = extract_answer("<think>the answer is 5</think>\nok")
+    assert (got.answer, got.source) == ("5", "answer_is")

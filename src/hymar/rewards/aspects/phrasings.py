@@ -17,11 +17,12 @@ Recognised phrasings (the same table is in docs/aspects.md; tests check both aga
 | max_words | "in at most N words", "no more than N words", "not more than N words", "up to N words", "a maximum of N words", "N words or fewer", "N words or less" | N |
 | max_words | "under N words", "fewer than N words", "less than N words" | N - 1 |
 | min_words | "at least N words", "a minimum of N words", "N words or more", "no fewer than N words", "no less than N words" | N |
+| min_words | "more than N words", "over N words" | N + 1 |
 | max_sentences | "in N sentences or fewer", "N sentences or less", "at most N sentences", "no more than N sentences", "up to N sentences", "in one sentence", "in a single sentence" | N |
 | max_sentences | "fewer than N sentences", "under N sentences", "less than N sentences" | N - 1 |
 | min_sentences | "at least N sentences", "a minimum of N sentences", "N sentences or more" | N |
 | min/max words, sentences | "exactly N words", "exactly N sentences" | both N |
-| required_keywords | "include the word X", "include the words X, Y and Z", "include the keywords X and Y", "use the keyword X", "use the word X", "include the phrase \"X Y\"", "mention X" | X, ... |
+| required_keywords | "include the word X", "include the words X, Y and Z", "include the keywords X and Y", "use the keyword X", "use the word X", "include the phrase 'X Y'", "mention X" | X, ... |
 | banned_keywords | "do not use the word X", "don't use the words X or Y", "never use the word X", "without using the word X", "avoid the word X", "avoid using the word X", "do not include the word X", "do not mention X", "without mentioning X", "avoid mentioning X" | X, ... |
 | language | "answer in French", "respond in German", "reply in Spanish", "write in Chinese", "answer only in English", "your answer must be in Italian", "your response should be written in Portuguese" | ISO code |
 | require_reasoning | "think step by step", "reason step by step", "show your work", "show your reasoning", "explain your reasoning" | True |
@@ -137,9 +138,21 @@ def _op_updates(match: re.Match[str], unit: str) -> list[Update]:
         return [(f"max_{unit}", max(0, n - 1))]
     if op in {"at least", "a minimum of", "minimum of", "no fewer than", "no less than", "not fewer than", "not less than"}:
         return [(f"min_{unit}", n)]
+    if op in {"more than", "over"}:
+        return [(f"min_{unit}", n + 1)]
     if op == "exactly":
         return [(f"min_{unit}", n), (f"max_{unit}", n)]
     return [(f"max_{unit}", n)]
+
+
+def _or_limit(unit: str) -> Callable[[re.Match[str], str], list[Update]]:
+    """"N words or fewer/less" -> max, "N words or more" -> min."""
+
+    def read(match: re.Match[str], text: str) -> list[Update]:
+        side = "min" if match.group("dir").lower() == "more" else "max"
+        return [(f"{side}_{unit}", _number(match))]
+
+    return read
 
 
 def _language(match: re.Match[str], text: str) -> list[Update]:
@@ -157,8 +170,9 @@ def _banned(match: re.Match[str], text: str) -> list[Update]:
 
 _OPS_MAX = r"at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of"
 _OPS_LESS = r"under|fewer\s+than|less\s+than"
+_OPS_MORE = r"more\s+than|over"
 _OPS_MIN = r"at\s+least|a\s+minimum\s+of|minimum\s+of|no\s+fewer\s+than|no\s+less\s+than|not\s+fewer\s+than|not\s+less\s+than"
-_OPS = rf"(?P<op>{_OPS_MAX}|{_OPS_LESS}|{_OPS_MIN}|exactly)"
+_OPS = rf"(?P<op>{_OPS_MAX}|{_OPS_LESS}|{_OPS_MORE}|{_OPS_MIN}|exactly)"
 _KW_NOUN = r"(?:key\s*)?(?:words?|phrases?|terms?)"
 
 PHRASINGS: tuple[Phrasing, ...] = (
@@ -219,13 +233,13 @@ PHRASINGS: tuple[Phrasing, ...] = (
             "in at most N words", "no more than N words", "not more than N words", "up to N words",
             "a maximum of N words", "under N words", "fewer than N words", "less than N words",
             "at least N words", "a minimum of N words", "no fewer than N words", "no less than N words",
-            "exactly N words",
+            "more than N words", "over N words", "exactly N words",
         ),
     ),
     Phrasing(
         "words_or",
         re.compile(rf"\b{_N}\s+words?\s+or\s+(?P<dir>fewer|less|more)\b", _FLAGS),
-        lambda m, t: [("min_words" if m.group("dir").lower() == "more" else "max_words", _number(m))],
+        _or_limit("words"),
         ("N words or fewer", "N words or less", "N words or more"),
     ),
     Phrasing(
@@ -241,7 +255,7 @@ PHRASINGS: tuple[Phrasing, ...] = (
     Phrasing(
         "sentences_or",
         re.compile(rf"\b{_N}\s+sentences?\s+or\s+(?P<dir>fewer|less|more)\b", _FLAGS),
-        lambda m, t: [("min_sentences" if m.group("dir").lower() == "more" else "max_sentences", _number(m))],
+        _or_limit("sentences"),
         ("in N sentences or fewer", "N sentences or less", "N sentences or more"),
     ),
     Phrasing(
@@ -249,18 +263,6 @@ PHRASINGS: tuple[Phrasing, ...] = (
         re.compile(r"\bin\s+(?:one|a\s+single)\s+sentence\b(?!\s+or\b)(?![-'’])", _FLAGS),
         _const(("max_sentences", 1)),
         ("in one sentence", "in a single sentence"),
-    ),
-    Phrasing(
-        "keywords_required",
-        re.compile(
-            rf"\b(?:(?:include|use|contain)\s+(?:the\s+)?(?:following\s+)?{_KW_NOUN}|mention)\b(?!-)",
-            _FLAGS,
-        ),
-        _required,
-        (
-            "include the word X", "include the words X, Y and Z", "include the keywords X and Y",
-            "use the keyword X", "use the word X", 'include the phrase "X Y"', "mention X",
-        ),
     ),
     Phrasing(
         "keywords_banned",
@@ -279,13 +281,25 @@ PHRASINGS: tuple[Phrasing, ...] = (
         negatable=False,
     ),
     Phrasing(
-        "language",
+        "keywords_required",
         re.compile(
-            rf"\b(?:(?:answer|respond|reply|write)\s+{_ONLY}in\s+{_LANG}"
-            rf"|(?:answer|response|reply|output)\s+(?:should|must)\s+be\s+(?:written\s+)?{_ONLY}in\s+{_LANG})\b",
+            rf"\b(?:(?:include|use|contain)\s+(?:the\s+)?(?:following\s+)?{_KW_NOUN}|mention)\b(?!-)",
             _FLAGS,
         ),
-        lambda m, t: [("language", LANGUAGE_NAMES[(m.group(2) or m.group(1) or "").lower()])],
+        _required,
+        (
+            "include the word X", "include the words X, Y and Z", "include the keywords X and Y",
+            "use the keyword X", "use the word X", "include the phrase 'X Y'", "mention X",
+        ),
+    ),
+    Phrasing(
+        "language",
+        re.compile(
+            rf"\b(?:(?:answer|respond|reply|write)\s+{_ONLY}"
+            rf"|(?:answer|response|reply|output)\s+(?:should|must)\s+be\s+(?:written\s+)?{_ONLY})in\s+{_LANG}\b",
+            _FLAGS,
+        ),
+        _language,
         (
             "answer in French", "respond in German", "reply in Spanish", "write in Chinese",
             "answer only in English", "your answer must be in Italian",
@@ -383,7 +397,11 @@ def _negated(text: str, start: int) -> bool:
 
 
 def iter_matches(text: str) -> Iterator[tuple[int, Phrasing, list[Update]]]:
-    """Every recognised phrase in ``text`` as (position, phrasing, field updates), in phrasing order."""
+    """Every recognised phrase in ``text`` as (position, phrasing, field updates), in phrasing order.
+
+    The banned-keyword phrasing comes before the required one in `PHRASINGS` so that "use the word"
+    inside "do not use the word" can be skipped.
+    """
     banned_spans: list[tuple[int, int]] = []
     for phrasing in PHRASINGS:
         for match in phrasing.pattern.finditer(text):
@@ -410,9 +428,7 @@ def recognise(text: str) -> dict[str, Any]:
     minima: dict[str, int] = {}
     keywords: dict[str, list[str]] = {"required_keywords": [], "banned_keywords": []}
     last: dict[str, tuple[int, Any]] = {}
-    # banned before required so the required pattern can skip phrases inside a banned one
-    order = sorted(PHRASINGS, key=lambda p: p.name != "keywords_banned")
-    for position, _phrasing, updates in _iter_in_order(text, order):
+    for position, _phrasing, updates in iter_matches(text):
         for field, value in updates:
             if field == "answer_form":
                 forms.add(value)
@@ -437,12 +453,3 @@ def recognise(text: str) -> dict[str, Any]:
         found[field] = value
     return found
 
-
-def _iter_in_order(text: str, order: list[Phrasing]) -> Iterator[tuple[int, Phrasing, list[Update]]]:
-    global PHRASINGS  # noqa: PLW0603 - iter_matches reads the module tuple; reorder without copying code
-    saved = PHRASINGS
-    try:
-        PHRASINGS = tuple(order)
-        yield from iter_matches(text)
-    finally:
-        PHRASINGS = saved

@@ -89,6 +89,9 @@ class Extraction:
     invalid: bool = False
 
 
+_THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
+
+
 def extract_answer(completion: str, limits: Limits = DEFAULT_LIMITS) -> Extraction:
     """Find the final answer in ``completion``.
 
@@ -110,7 +113,9 @@ def extract_answer(completion: str, limits: Limits = DEFAULT_LIMITS) -> Extracti
     try:
         found = _structured(region, limits)
         if found is None and region is not text:
-            found = _structured(text, limits)
+            # Nothing after the reasoning: look inside it, with the tags turned into line breaks so a
+            # marker such as "the answer is 5</think>" cannot carry the tag into the answer.
+            found = _structured(_THINK_TAG.sub("\n", text), limits)
     except LimitExceeded as err:
         return Extraction(None, "none", 0.0, reason=str(err), invalid=True)
     if found is None:

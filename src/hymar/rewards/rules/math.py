@@ -70,6 +70,8 @@ MAX_INPUT_CHARS = 2000
 MAX_SYMBOLIC_CHARS = 1000
 MAX_NESTING = 32
 MAX_ITEMS = 64
+# Element comparisons one call may make (order-free matching of nested sets is quadratic per level).
+MAX_ELEMENT_COMPARISONS = 4096
 PARTIAL_CONFIDENCE = 0.9
 UNPARSEABLE_CONFIDENCE = 0.8
 _CACHE_SIZE = 4096
@@ -111,9 +113,10 @@ _PLAIN_REPLACEMENTS = (
     ("\\circ", "°"),
 )
 _LEFT_RIGHT_RE = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![A-Za-z])")
-_WRAPPER_RE = re.compile(
-    r"\\(?:text|mathrm|textrm|mbox|textbf|mathbf|textit|mathit|textnormal|boxed)\s*\{([^{}]*)\}"
+_WRAPPER_START_RE = re.compile(
+    r"\\(?:text|mathrm|textrm|mbox|textbf|mathbf|textit|mathit|textnormal|boxed)\s*\{"
 )
+_MAX_UNWRAPS = 64
 _AND_OR_RE = re.compile(r"\s+(?:and|or)\s+")
 _SPACES_RE = re.compile(r"\s+")
 
@@ -132,10 +135,7 @@ def normalise(text: str) -> str:
         if old in s:
             s = s.replace(old, new)
     s = _LEFT_RIGHT_RE.sub("", s)
-    for _ in range(4):  # innermost wrappers first; four levels cover real answers
-        s, n = _WRAPPER_RE.subn(r" \1 ", s)
-        if not n:
-            break
+    s = _unwrap_wrappers(s)
     s = _SPACES_RE.sub(" ", s).strip()
     s = _AND_OR_RE.sub(", ", s)
     while s.endswith(".") and not s.endswith(".."):
@@ -143,6 +143,39 @@ def normalise(text: str) -> str:
     if s.startswith("+") and not s.startswith("+-"):
         s = s[1:].lstrip()
     return s
+
+
+def _unwrap_wrappers(s: str) -> str:
+    """Replace ``\\text{...}``, ``\\boxed{...}`` and friends by their content (nested braces allowed)."""
+    pos = 0
+    for _ in range(_MAX_UNWRAPS):
+        m = _WRAPPER_START_RE.search(s, pos)
+        if m is None:
+            break
+        close = _matching_brace(s, m.end() - 1)
+        if close is None:
+            break
+        s = f"{s[: m.start()]} {s[m.end() : close]} {s[close + 1 :]}"
+        pos = m.start()
+    return s
+
+
+def _matching_brace(s: str, open_at: int) -> int | None:
+    """Index of the brace closing the one at ``open_at`` (escaped ``\\{ \\}`` skipped), or None."""
+    depth, i = 0, open_at
+    while i < len(s):
+        ch = s[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
 
 
 _VAR_RE = re.compile(
@@ -220,9 +253,8 @@ def _is_thousands_comma(s: str, i: int) -> bool:
     j = i - 1
     while j >= 0 and s[j].isdigit():
         j -= 1
-    before = i - 1 - j
-    group_ok = 1 <= before <= 3 or (before == 3 and j >= 0 and s[j] == ",")
-    if not group_ok or (j >= 0 and s[j] == "."):
+    before = i - 1 - j  # digits in the group before the comma
+    if not 1 <= before <= 3 or (j >= 0 and s[j] == "."):
         return False
     after = s[i + 1 : i + 5]
     return len(after) >= 3 and after[:3].isdigit() and (len(after) == 3 or not after[3].isdigit())
@@ -253,6 +285,18 @@ class _SizeLimit(ValueError):
     pass
 
 
+class _Budget:
+    """Counts element comparisons so that the in-process fast path stays bounded in time."""
+
+    def __init__(self, limit: int = MAX_ELEMENT_COMPARISONS) -> None:
+        self.left = limit
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _SizeLimit(f"more than {MAX_ELEMENT_COMPARISONS} element comparisons")
+
+
 # ----------------------------------------------------------------------------------------------
 # fast path
 
@@ -270,8 +314,10 @@ def _scalar(s: str) -> tuple[str, Any, str | None] | None:
     return "num", parsed, unit
 
 
-def _fast(p: str, g: str, tol: float, depth: int = 0) -> Comparison | None:
-    """Compare normalised strings with exact arithmetic; None when the fast path cannot decide."""
+def _fast(p: str, g: str, tol: float, budget: _Budget, depth: int = 0) -> Comparison | None:
+    """Compare normalised strings with exact arithmetic; None when the fast path cannot decide.
+    Raises _SizeLimit when ``budget`` runs out, NumberTooLarge for numbers over the limits."""
+    budget.spend()
     if depth > 6:
         return None
     pv, pb = strip_variable(p)
@@ -286,12 +332,12 @@ def _fast(p: str, g: str, tol: float, depth: int = 0) -> Comparison | None:
     if ps is None and gs is None:
         return _compare_scalars(pb, gb, tol)
     if ps is not None and gs is not None:
-        return _compare_structs(ps, gs, tol, depth)
+        return _compare_structs(ps, gs, tol, budget, depth)
     struct, scalar = (gs, pb) if gs is not None else (ps, gb)
     assert struct is not None
     if struct.kind in ("set", "list"):
         # a lone value against a set or list of answers: an order-free list of one
-        result = _compare_structs(_Struct("list", "", (scalar,)), struct, tol, depth)
+        result = _compare_structs(_Struct("list", "", (scalar,)), struct, tol, budget, depth)
         return _capped(result, PARTIAL_CONFIDENCE) if result is not None and result.equal else result
     items = [_scalar(x) for x in struct.items]
     if _scalar(scalar) is not None and all(i is not None for i in items):
@@ -307,7 +353,7 @@ def _unwrap_single(struct: _Struct | None, s: str) -> tuple[_Struct | None, str]
     return struct, s
 
 
-def _compare_structs(a: _Struct, b: _Struct, tol: float, depth: int) -> Comparison | None:
+def _compare_structs(a: _Struct, b: _Struct, tol: float, budget: _Budget, depth: int) -> Comparison | None:
     if (a.kind == "seq") != (b.kind == "seq"):
         return None  # "(1, 2)" vs "1, 2": a point or two answers? leave it to the symbolic path
     if any(not item for item in a.items + b.items):
@@ -317,12 +363,12 @@ def _compare_structs(a: _Struct, b: _Struct, tol: float, depth: int) -> Comparis
             return Comparison(False, 1.0, "structure", f"brackets {a.brackets} vs {b.brackets}")
         if len(a.items) != len(b.items):
             return Comparison(False, 1.0, "structure", "different lengths")
-        results = [_fast(x, y, tol, depth + 1) for x, y in zip(a.items, b.items)]
+        results = [_fast(x, y, tol, budget, depth + 1) for x, y in zip(a.items, b.items)]
         if any(r is None or r.equal is None for r in results):
             return None
         return _combine(results, ordered=True)  # type: ignore[arg-type]
     # order-free: every item of each side equals some item of the other (set semantics)
-    matrix = [[_fast(x, y, tol, depth + 1) for y in b.items] for x in a.items]
+    matrix = [[_fast(x, y, tol, budget, depth + 1) for y in b.items] for x in a.items]
     if any(r is None or r.equal is None for row in matrix for r in row):
         return None
     a_matched = [max((r.confidence for r in row if r.equal), default=None) for row in matrix]
@@ -537,7 +583,7 @@ def _prepare(pred: Any, gold: Any, tol: float) -> Comparison | _Job:
     if p == g:
         return Comparison(True, 1.0, "exact")
     try:
-        fast = _fast(p, g, tol)
+        fast = _fast(p, g, tol, _Budget())
     except NumberTooLarge as exc:
         return Comparison.undecided(f"number too large ({exc})", method="size_limit")
     except _SizeLimit as exc:

@@ -1,0 +1,81 @@
+"""The reasoning aspect: did the response reason when asked to, and stay bare when asked not to?
+
+Applies when ``Constraints.require_reasoning`` is set ("think step by step" -> True, "without
+explanation" -> False; see `phrasings`).
+
+- True: the reasoning is the content of the <think> section (or, without tags, the completion minus
+  its answer sections and \\boxed{} groups). Value = min(1, words / ``min_reasoning_words``).
+- False: the visible response (`sections.response_text`; hidden <think> reasoning is allowed) should
+  be just the answer: 1.0 up to ``max_bare_words`` words, then decaying like a length limit,
+  1 - (n - M) / M floored at 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hymar.rewards.aspects.base import Aspect
+from hymar.rewards.aspects.constraints import Constraints
+from hymar.rewards.aspects.length_limits import over_max_score
+from hymar.rewards.aspects.registry import register_aspect
+from hymar.rewards.aspects.sections import find_boxed, response_text, tag_sections
+from hymar.rewards.aspects.text_stats import count_words
+from hymar.rewards.types import Sample, Score
+
+
+def reasoning_text(completion: str, think_tag: str = "think", answer_tag: str = "answer") -> str:
+    """The reasoning part of a completion (see the module docstring)."""
+    thinks = tag_sections(completion, think_tag)
+    if thinks:
+        return "\n".join(s.content(completion) for s in thinks)
+    close = completion.find(f"</{think_tag}>")
+    if close >= 0:  # the <think> was opened by the chat template, in the prompt
+        return completion[:close]
+    parts, pos = [], 0
+    spans = [(s.open_start, s.close_end) for s in tag_sections(completion, answer_tag)]
+    spans += [(b.start, b.end) for b in find_boxed(completion)]
+    for start, end in sorted(spans):
+        if start >= pos:
+            parts.append(completion[pos:start])
+            pos = end
+    parts.append(completion[pos:])
+    return "".join(parts)
+
+
+@register_aspect("reasoning")
+@dataclass(frozen=True)
+class ReasoningAspect(Aspect):
+    """Scores presence (or absence) of reasoning against ``Constraints.require_reasoning``.
+
+    Args:
+        min_reasoning_words: words of reasoning that count as having reasoned.
+        max_bare_words: words a bare answer may have when no explanation is wanted.
+        think_tag, answer_tag: tag names of the reasoning format.
+
+    Example:
+        >>> s = Sample(prompt="Answer without explanation.", completion="<answer>42</answer>")
+        >>> ReasoningAspect().score_one(s).value
+        1.0
+    """
+
+    min_reasoning_words: int = 15
+    max_bare_words: int = 20
+    think_tag: str = "think"
+    answer_tag: str = "answer"
+
+    def __post_init__(self) -> None:
+        for name in ("min_reasoning_words", "max_bare_words"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"ReasoningAspect.{name}: expected a positive int, got {value!r}")
+
+    def judge(self, sample: Sample, constraints: Constraints) -> Score:
+        wanted = constraints.require_reasoning
+        if wanted is None:
+            return Score.not_applicable("no reasoning requirement stated")
+        completion = sample.completion if isinstance(sample.completion, str) else ""
+        if wanted:
+            n = count_words(reasoning_text(completion, self.think_tag, self.answer_tag))
+            return Score(min(1.0, n / self.min_reasoning_words), info={"reasoning_words": n})
+        n = count_words(response_text(completion, self.answer_tag, self.think_tag))
+        return Score(over_max_score(n, self.max_bare_words), info={"response_words": n})
