@@ -176,3 +176,20 @@ def test_rule_only_preset_is_picklable_and_scores():
         Sample(prompt="2+2?", completion="<think>hmm</think><answer>5</answer>", answer="4"),
     ]
     assert reward(batch).rewards == clone(batch).rewards == [1.0, 0.0]
+
+
+def test_length_component_built_from_preset_gets_rule_correctness():
+    # length is scored after the rule verifier and receives its judgement (HARMO: active only with a
+    # correct rollout in the group): correct rollout of 2 words is L_ref; the 10-word one strays by
+    # d = |10 - 2| / 2 = 4 > tau, penalty = -min(P_max, d - tau) = -P_max.
+    reward = HybridReward.from_config(
+        {"components": {"accuracy": {"weight": 1.0}, "length": {"args": {"preset": "harmo", "unit": "words", "tau": 0.2, "p_max": 0.5}}}}
+    )
+    batch = [
+        Sample(prompt="q", completion="<answer>4</answer> ok", answer="4"),
+        Sample(prompt="q", completion="<answer>5</answer> " + "word " * 9, answer="4"),
+        Sample(prompt="r", completion="<answer>5</answer> " + "word " * 9, answer="4"),
+    ]
+    res = reward(batch, groups=["g", "g", "h"])
+    assert [s.value for s in res.components["length"]] == pytest.approx([0.0, -0.5, 0.0])
+    assert res.rewards == pytest.approx([1.0, -0.5, 0.0])

@@ -67,7 +67,12 @@ def resolve_component(type_name: str) -> Callable[..., RewardComponent]:
 
 def build_component(type_name: str, args: dict[str, Any] | None = None) -> RewardComponent:
     factory = resolve_component(type_name)
-    component = factory(**(args or {}))
+    args = dict(args or {})
+    # Components with named presets (e.g. the length family) take {"preset": NAME, **overrides}.
+    if "preset" in args and callable(getattr(factory, "from_preset", None)):
+        component = factory.from_preset(**args)
+    else:
+        component = factory(**args)
     if not isinstance(component, RewardComponent):
         raise TypeError(f"{type_name!r} built a {type(component).__name__}, not a RewardComponent")
     return component
