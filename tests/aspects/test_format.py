@@ -17,7 +17,7 @@ THINK_ANSWER = [
     ("<think>Add them.</think><answer>4</answer>", [], "perfect"),
     ("  <think>Add them.</think>\n<answer>4</answer>\n", [], "surrounding whitespace is fine"),
     ("<think>Add.</think><answer>4</answer> Hope this helps!", ["nothing_after_answer"], "trailing text"),
-    ("<think>Add.</think><answer>4</answer><answer>5</answer>", ["one_answer", "nothing_after_answer"], "two answers (the last one ends the text but the first is followed by text)"),
+    ("<think>Add.</think><answer>4</answer><answer>5</answer>", ["one_answer"], "two answers, nothing after the last"),
     ("<think></think><answer>4</answer>", ["reasoning_nonempty"], "empty reasoning"),
     ("<think>Add.</think>The answer: <answer>4</answer>", ["answer_follows_think"], "text between the sections"),
     ("Sure! <think>Add.</think><answer>4</answer>", ["starts_with_think"], "text before think"),

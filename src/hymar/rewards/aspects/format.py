@@ -108,13 +108,16 @@ class FormatAspect(Aspect):
             reasoning = thinks[0].content(text) if thinks else ""
             checks["one_think"] = think_counts.opens == 1 and think_counts.closes == 1 and len(thinks) == 1
         checks["reasoning_nonempty"] = count_words(reasoning) >= max(1, self.min_reasoning_words)
-        checks.update(self._answer_checks(text))
+        answer_checks = self._answer_checks(text)
+        checks["has_answer"] = answer_checks["has_answer"]
+        checks["one_answer"] = answer_checks["one_answer"]
         answers = tag_sections(text, self.answer_tag)
         if answers and think_end >= 0:
             between = text[think_end + len(close_tag) : answers[0].open_start]
             checks["answer_follows_think"] = answers[0].open_start > think_end and not between.strip()
         else:
             checks["answer_follows_think"] = False
+        checks["answer_nonempty"] = answer_checks["answer_nonempty"]
         checks["nothing_after_answer"] = bool(answers) and not text[answers[-1].close_end :].strip()
         return checks
 

@@ -1,0 +1,70 @@
+"""Regex safety: 200 KB hostile prompts and completions parse and score in well under a second."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hymar.rewards.aspects import InstructionAdherence, get_aspect, parse_constraints
+from hymar.rewards.aspects.language_detect import detect_language
+from hymar.rewards.aspects.phrasings import recognise
+from hymar.rewards.aspects.text_stats import count_sentences, count_words
+from hymar.rewards.types import Sample
+
+SIZE = 200_000
+
+
+def _repeat(unit: str) -> str:
+    return (unit * (SIZE // len(unit) + 1))[:SIZE]
+
+
+# Inputs built to provoke backtracking: long runs of the prefixes the patterns look for.
+HOSTILE = {
+    "spaces": "answer" + " " * SIZE + "x",
+    "dots": "." * SIZE + "x",
+    "answer_with": _repeat("answer with a single "),
+    "at_most": _repeat("at most at most 1 "),
+    "number_words": _repeat("no more than twenty-"),
+    "keyword_lists": _repeat('include the words a, "b, '),
+    "mention": _repeat("mention Mention X and "),
+    "negations": _repeat("do not don't never without "),
+    "boxes": _repeat("\\boxed{"),
+    "tags": _repeat("<think><answer></answer"),
+    "json_braces": _repeat('{"a": ['),
+    "mixed_prose": _repeat("Answer in French in at most 10 words. Include the word cat. "),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_parse_long_prompt_fast(name):
+    text = HOSTILE[name]
+    start = time.perf_counter()
+    recognise(text)
+    count_words(text)
+    count_sentences(text)
+    detect_language(text)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0, f"{name}: {elapsed:.2f}s"
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_score_long_prompt_and_completion_fast(name):
+    # reason: the whole adherence score (all aspects but answer extraction, which the rules layer
+    # owns and tests) on a 200 KB prompt and a 200 KB completion
+    text = HOSTILE[name]
+    parse_constraints.cache_clear()
+    sample = Sample(prompt=text, completion=text)
+    aspects = ["format", "length_limit", "keywords", "language", "reasoning"]
+    start = time.perf_counter()
+    InstructionAdherence(aspects=aspects).score_one(sample)
+    get_aspect("format", style="boxed").score_one(sample)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0, f"{name}: {elapsed:.2f}s"
+
+
+def test_json_form_on_long_completion_fast():
+    sample = Sample(prompt="Respond in JSON.", completion=HOSTILE["json_braces"])
+    start = time.perf_counter()
+    score = get_aspect("answer_form", max_json_chars=SIZE + 10).score_one(sample)
+    assert time.perf_counter() - start < 1.0 and score.value == 0.0
