@@ -51,9 +51,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from hymar.rewards.hybrid import resolve_reward
 from hymar.rewards.types import RewardResult, Sample, component_metrics, prompt_to_text
 
 TOTAL_NAME = "hymar"
@@ -71,35 +71,6 @@ _SAMPLE_COLUMNS = frozenset({*ANSWER_COLUMNS, *IMAGE_COLUMNS, "reference", "task
 
 
 # ----------------------------------------------------------------------------- reward resolution
-def resolve_reward(reward: Any) -> Any:
-    """Turn a reward spec into a callable hybrid reward.
-
-    Args:
-        reward: a `HybridReward` (or any object with ``component_names`` and
-            ``__call__(samples, groups) -> RewardResult``), a preset name ("rule-only", "harmo", ...),
-            a path to a YAML/JSON reward config, or a config mapping.
-    Returns:
-        The reward object.
-    Raises:
-        ValueError: a string that is neither a preset nor an existing config file.
-        TypeError: anything else.
-    """
-    from hymar.rewards.hybrid import PRESETS, HybridReward
-
-    if isinstance(reward, (str, os.PathLike)):
-        text = os.fspath(reward)
-        if text in PRESETS:
-            return HybridReward.from_preset(text)
-        if Path(text).is_file():
-            return HybridReward.from_config(text)
-        raise ValueError(f"{text!r} is neither a preset ({', '.join(PRESETS)}) nor an existing reward config file")
-    if isinstance(reward, Mapping):
-        return HybridReward.from_config(reward)
-    if callable(reward) and hasattr(reward, "component_names"):
-        return reward
-    raise TypeError(f"expected a HybridReward, preset name, config path or mapping, got {type(reward).__name__}")
-
-
 # ----------------------------------------------------------------------------- TRL args -> Samples
 def completion_to_text(completion: Any) -> str:
     """The model's text: a plain string as is; for chat messages, the assistant turns' text joined.

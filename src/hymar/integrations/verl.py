@@ -33,7 +33,7 @@ import threading
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-from hymar.integrations.trl import resolve_reward
+from hymar.rewards.hybrid import resolve_reward
 from hymar.rewards.types import RewardResult, Sample
 
 DEFAULT_PRESET = "rule-only"

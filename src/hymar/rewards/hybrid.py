@@ -31,6 +31,7 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
+from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,33 @@ class HybridReward:
             raise ValueError("no sample has both a model score and a label")
         self.calibration = DomainCalibration.fit(raw, ys, domains, method=method)
         return self.calibration
+
+
+def resolve_reward(reward: Any) -> Any:
+    """Turn a reward spec into a callable hybrid reward.
+
+    Args:
+        reward: a `HybridReward` (or any object with ``component_names`` and
+            ``__call__(samples, groups) -> RewardResult``), a preset name ("rule-only", "harmo", ...),
+            a path to a YAML/JSON reward config, or a config mapping.
+    Returns:
+        The reward object.
+    Raises:
+        ValueError: a string that is neither a preset nor an existing config file.
+        TypeError: anything else.
+    """
+    if isinstance(reward, (str, PathLike)):
+        text = fspath(reward)
+        if text in PRESETS:
+            return HybridReward.from_preset(text)
+        if Path(text).is_file():
+            return HybridReward.from_config(text)
+        raise ValueError(f"{text!r} is neither a preset ({', '.join(PRESETS)}) nor an existing reward config file")
+    if isinstance(reward, Mapping):
+        return HybridReward.from_config(reward)
+    if callable(reward) and hasattr(reward, "component_names"):
+        return reward
+    raise TypeError(f"expected a HybridReward, preset name, config path or mapping, got {type(reward).__name__}")
 
 
 # ---------------------------------------------------------------------- helpers

@@ -162,7 +162,7 @@ def _language_code(value: Any) -> str:
     return code
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def parse_constraints(prompt_text: str) -> Constraints:
     """Constraints recognised in a prompt's text (see `hymar.rewards.aspects.phrasings`).
 
