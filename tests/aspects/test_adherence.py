@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hymar.rewards.aspects import InstructionAdherence, aspect_names, get_aspect, score_aspects
 from hymar.rewards.aspects.adherence import DEFAULT_ASPECTS, combine
@@ -107,3 +109,21 @@ def test_configured_adherence_picklable():
 
 def test_batch_call_one_score_per_sample():
     assert len(InstructionAdherence()(SAMPLES, groups=[0, 0, 1, 1, 2])) == len(SAMPLES)
+
+
+_PIECES = st.sampled_from(
+    ["<think>", "</think>", "<answer>", "</answer>", "\\boxed{", "}", "{", " ", "\n", ".", "word", "Le", "的",
+     "at most 3 words", "include the word x", "Respond in French.", "Answer with a number.", "Respond in JSON.",
+     "think step by step", "1", "[", "]", '"']
+)
+_TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=30).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(prompt=_TEXT, completion=_TEXT)
+def test_never_raises_and_stays_in_range(prompt, completion):
+    # reason: model output is untrusted; every aspect returns a Score in [0, 1] and never raises
+    for name, score in score_aspects(Sample(prompt=prompt, completion=completion)).items():
+        assert score.value is None or 0.0 <= score.value <= 1.0, (name, score)
+    total = InstructionAdherence().score_one(Sample(prompt=prompt, completion=completion))
+    assert total.value is None or 0.0 <= total.value <= 1.0
