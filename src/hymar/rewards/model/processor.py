@@ -2,8 +2,8 @@
 
 transformers 5 makes a video processor a mandatory part of the Qwen2-VL / Qwen2.5-VL processors, and
 video processors need torchvision, which a CPU-only install may lack. A reward model scores images,
-never videos, so `QwenVLImageProcessor` drops the video part: transformers derives a processor's
-sub-processors from its ``__init__`` signature, so leaving ``video_processor`` out of it is enough.
+never videos, so `QwenVLImageProcessor` (defined in ``hymar.models.processor``, re-exported here) drops
+the video part.
 
 This module imports transformers at import time: import it only where a model is built.
 """
@@ -13,26 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from transformers import AutoConfig, AutoImageProcessor, AutoProcessor, AutoTokenizer, Qwen2_5_VLProcessor
+from transformers import AutoConfig, AutoImageProcessor, AutoProcessor, AutoTokenizer
 
+from hymar.models.processor import QwenVLImageProcessor  # re-exported: it moved to hymar.models
 from hymar.rewards.model.errors import ModelLoadError
 
+__all__ = ["QwenVLImageProcessor", "load_processor"]
+
 _QWEN_VL_TYPES = frozenset({"qwen2_vl", "qwen2_5_vl"})
-
-
-class QwenVLImageProcessor(Qwen2_5_VLProcessor):
-    """A Qwen2(.5)-VL processor for images only (no video processor, so no torchvision).
-
-    Args:
-        image_processor: e.g. ``Qwen2VLImageProcessorPil``.
-        tokenizer: the model's tokenizer (with ``<|image_pad|>`` and friends).
-        chat_template: the chat template (defaults to the tokenizer's).
-    """
-
-    def __init__(self, image_processor: Any = None, tokenizer: Any = None, chat_template: str | None = None, **kwargs: Any):
-        if chat_template is None and tokenizer is not None:
-            chat_template = getattr(tokenizer, "chat_template", None)
-        super().__init__(image_processor, tokenizer, None, chat_template=chat_template, **kwargs)
 
 
 def load_processor(path: str | Path, **kwargs: Any) -> Any:

@@ -1,0 +1,39 @@
+"""Policies: the embedded tiny Qwen2.5-VL-architecture model, its tokenizer, and loading any HF policy.
+
+- `train_tokenizer` (``hymar.models.tokenizer``): byte-level BPE with Qwen's special tokens and chat format.
+- `TinyVLMSpec`, `build_tiny_vlm` (``hymar.models.tiny``): build and save the embedded default policy.
+- `load_policy`, `is_multimodal` (``hymar.models.loading``): one call for any local or Hub VLM / text model.
+- `QwenVLImageProcessor` (``hymar.models.processor``): the image-only Qwen2(.5)-VL processor.
+
+Exports are lazy (module ``__getattr__``): ``import hymar.models`` imports no torch or transformers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "train_tokenizer": "hymar.models.tokenizer",
+    "TinyVLMSpec": "hymar.models.tiny",
+    "build_tiny_vlm": "hymar.models.tiny",
+    "SIZES": "hymar.models.tiny",
+    "load_policy": "hymar.models.loading",
+    "is_multimodal": "hymar.models.loading",
+    "QwenVLImageProcessor": "hymar.models.processor",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,57 @@
+"""The image-only Qwen2(.5)-VL processor and the fixed-size image processor of the embedded policy.
+
+transformers 5 makes a video processor a mandatory part of the Qwen2-VL / Qwen2.5-VL processors, and
+video processors need torchvision, which a CPU-only install may lack. hymar's policies and reward models
+see images, never videos, so `QwenVLImageProcessor` drops the video part: transformers derives a
+processor's sub-processors from its ``__init__`` signature, so leaving ``video_processor`` out of it is
+enough. (Moved here from ``hymar.rewards.model.processor``, which re-exports it.)
+
+This module imports transformers at import time: import it only where a model is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transformers import Qwen2_5_VLProcessor
+
+
+class QwenVLImageProcessor(Qwen2_5_VLProcessor):
+    """A Qwen2(.5)-VL processor for images only (no video processor, so no torchvision).
+
+    Args:
+        image_processor: e.g. ``Qwen2VLImageProcessorPil``.
+        tokenizer: the model's tokenizer (with ``<|image_pad|>`` and friends).
+        chat_template: the chat template (defaults to the tokenizer's).
+    """
+
+    def __init__(self, image_processor: Any = None, tokenizer: Any = None, chat_template: str | None = None, **kwargs: Any):
+        if chat_template is None and tokenizer is not None:
+            chat_template = getattr(tokenizer, "chat_template", None)
+        super().__init__(image_processor, tokenizer, None, chat_template=chat_template, **kwargs)
+
+
+def fixed_size_image_processor(image_size: int, *, patch_size: int = 14, merge_size: int = 2) -> Any:
+    """A Qwen2-VL image processor (PIL backend) that resizes every square image to ``image_size``.
+
+    Qwen2-VL's ``smart_resize`` keeps the pixel count within [min_pixels, max_pixels]; setting both to
+    ``image_size**2`` pins a square image to ``image_size`` x ``image_size``, i.e.
+    ``(image_size / (patch_size * merge_size))**2`` image tokens (56 -> 4, 112 -> 16 with patch 14,
+    merge 2). Non-square images keep about that many pixels, rounded to multiples of
+    ``patch_size * merge_size``.
+
+    Args:
+        image_size: side in pixels, a multiple of ``patch_size * merge_size``.
+        patch_size: the vision encoder's patch side.
+        merge_size: patches merged per side into one language-model token.
+
+    Returns:
+        A ``Qwen2VLImageProcessorPil`` (no torchvision needed).
+    """
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+    factor = patch_size * merge_size
+    if image_size <= 0 or image_size % factor:
+        raise ValueError(f"image_size must be a positive multiple of patch_size * merge_size = {factor}, got {image_size}")
+    pixels = image_size * image_size
+    return Qwen2VLImageProcessorPil(min_pixels=pixels, max_pixels=pixels, patch_size=patch_size, merge_size=merge_size)

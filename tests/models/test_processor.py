@@ -1,0 +1,52 @@
+"""The image-only Qwen-VL processor (moved from hymar.rewards.model.processor) and the fixed-size image processor."""
+
+from __future__ import annotations
+
+import pytest
+
+from hymar.models.processor import QwenVLImageProcessor, fixed_size_image_processor
+
+
+def test_old_import_path_is_the_same_class():
+    from hymar.rewards.model.processor import QwenVLImageProcessor as Old
+
+    assert Old is QwenVLImageProcessor
+
+
+@pytest.mark.parametrize(
+    "image_size, width, height, grid, reason",
+    [
+        (56, 56, 56, (1, 4, 4), "square at size: 4x4 patches"),
+        (56, 300, 300, (1, 4, 4), "large square image pinned down to 56x56"),
+        (56, 20, 20, (1, 4, 4), "small square image pinned up to 56x56"),
+        (112, 112, 112, (1, 8, 8), "112: 8x8 patches"),
+        (56, 112, 28, (1, 2, 8), "4:1 image keeps its shape at about 56*56 pixels"),
+    ],
+)
+def test_fixed_size_grid(image_size, width, height, grid, reason):
+    from PIL import Image
+
+    processor = fixed_size_image_processor(image_size)
+    out = processor(images=[Image.new("RGB", (width, height), "white")], return_tensors="pt")
+    assert tuple(out["image_grid_thw"][0].tolist()) == grid, reason
+
+
+@pytest.mark.parametrize("image_size", [0, 50, 57])
+def test_fixed_size_rejects_sizes_off_the_patch_grid(image_size):
+    with pytest.raises(ValueError, match="multiple"):
+        fixed_size_image_processor(image_size)
+
+
+def test_processor_without_video_part_expands_image_tokens():
+    from PIL import Image
+
+    from hymar.models.tokenizer import train_tokenizer
+
+    tok = train_tokenizer(["How many?"], vocab_size=300)
+    processor = QwenVLImageProcessor(image_processor=fixed_size_image_processor(56), tokenizer=tok)
+    assert getattr(processor, "video_processor", None) is None and processor.chat_template == tok.chat_template
+    text = processor.apply_chat_template(
+        [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "How many?"}]}], tokenize=False
+    )
+    ids = processor(images=[Image.new("RGB", (56, 56))], text=[text], return_tensors="pt")["input_ids"][0].tolist()
+    assert ids.count(tok.convert_tokens_to_ids("<|image_pad|>")) == 4
