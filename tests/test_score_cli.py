@@ -132,3 +132,16 @@ def test_rule_only_scoring_imports_no_torch(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_top_level_help_lists_commands_without_importing_them():
+    code = (
+        "import sys, io, contextlib; from hymar.cli import main\n"
+        "buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    rc = main([])\n"
+        "assert rc == 2 and 'score' in buf.getvalue() and 'build-model' in buf.getvalue(), buf.getvalue()\n"
+        "assert 'transformers' not in sys.modules and 'torch' not in sys.modules"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

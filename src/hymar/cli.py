@@ -7,6 +7,7 @@ start fast.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -78,7 +79,8 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The CLI parser; only the ``selected`` external subcommand gets its arguments (and imports)."""
     parser = argparse.ArgumentParser(
         prog="hymar",
         description="Hybrid, multi-aspect rewards for RL alignment of multimodal LLMs.",
@@ -117,11 +119,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     presets = sub.add_parser("presets", help="list the built-in reward presets")
     presets.set_defaults(func=cmd_presets)
+
+    # Subcommands that live in hymar.commands.*; a module is imported only when its command runs, so
+    # `hymar --help` and `hymar score` never pay for torch/transformers imports.
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name == selected:
+            module = importlib.import_module(module_name)
+            module.add_arguments(command)
+            command.set_defaults(func=module.run)
     return parser
 
 
+#: command name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build-model": ("hymar.commands.build_model", "build the embedded tiny Qwen2.5-VL-architecture policy"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    selected = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(selected)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

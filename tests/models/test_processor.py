@@ -31,6 +31,17 @@ def test_fixed_size_grid(image_size, width, height, grid, reason):
     assert tuple(out["image_grid_thw"][0].tolist()) == grid, reason
 
 
+@pytest.mark.parametrize("image_size", [56, 112])
+def test_every_square_side_maps_to_image_size(image_size):
+    # min_pixels = max_pixels = image_size**2 mis-sized e.g. 72, 75, 110 (float error in smart_resize)
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
+    processor = fixed_size_image_processor(image_size)
+    lo, hi = processor.size["shortest_edge"], processor.size["longest_edge"]
+    wrong = [side for side in range(10, 1200) if smart_resize(side, side, 28, lo, hi) != (image_size, image_size)]
+    assert wrong == []
+
+
 @pytest.mark.parametrize("image_size", [0, 50, 57])
 def test_fixed_size_rejects_sizes_off_the_patch_grid(image_size):
     with pytest.raises(ValueError, match="multiple"):

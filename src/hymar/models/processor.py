@@ -34,11 +34,14 @@ class QwenVLImageProcessor(Qwen2_5_VLProcessor):
 def fixed_size_image_processor(image_size: int, *, patch_size: int = 14, merge_size: int = 2) -> Any:
     """A Qwen2-VL image processor (PIL backend) that resizes every square image to ``image_size``.
 
-    Qwen2-VL's ``smart_resize`` keeps the pixel count within [min_pixels, max_pixels]; setting both to
-    ``image_size**2`` pins a square image to ``image_size`` x ``image_size``, i.e.
-    ``(image_size / (patch_size * merge_size))**2`` image tokens (56 -> 4, 112 -> 16 with patch 14,
-    merge 2). Non-square images keep about that many pixels, rounded to multiples of
-    ``patch_size * merge_size``.
+    Qwen2-VL's ``smart_resize`` rounds each side to a multiple of ``factor = patch_size * merge_size``
+    and then keeps the pixel count within [min_pixels, max_pixels] (flooring/ceiling the sides when it
+    must rescale). Pinning both bounds to ``image_size**2`` looks right but mis-sizes about one square
+    size in ten through floating-point error in that floor (a 300 x 300 image became 28 x 28); the
+    bounds ``(image_size -+ factor/2)**2`` pin every square image, of any size, to ``image_size``
+    (checked for sides 10..1200). That is ``(image_size / factor)**2`` image tokens (56 -> 4,
+    112 -> 16 with patch 14, merge 2). Non-square images keep roughly that many pixels and their shape,
+    each side a multiple of ``factor``.
 
     Args:
         image_size: side in pixels, a multiple of ``patch_size * merge_size``.
@@ -53,5 +56,9 @@ def fixed_size_image_processor(image_size: int, *, patch_size: int = 14, merge_s
     factor = patch_size * merge_size
     if image_size <= 0 or image_size % factor:
         raise ValueError(f"image_size must be a positive multiple of patch_size * merge_size = {factor}, got {image_size}")
-    pixels = image_size * image_size
-    return Qwen2VLImageProcessorPil(min_pixels=pixels, max_pixels=pixels, patch_size=patch_size, merge_size=merge_size)
+    return Qwen2VLImageProcessorPil(
+        min_pixels=(image_size - factor // 2) ** 2,
+        max_pixels=(image_size + factor // 2) ** 2,
+        patch_size=patch_size,
+        merge_size=merge_size,
+    )
