@@ -427,6 +427,13 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):  # not on every platform
+        return None
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description="Accuracy and speed of answer verifiers (hymar, math-verify, TRL accuracy_reward) on the "
@@ -471,6 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": platform.platform(),
             "versions": _versions(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            # other jobs on a shared machine slow every timing below; recorded so runs can be compared
+            "load_average_at_start": _load_average(),
         },
         "n_cases": len(cases),
         "label_balance": dict(Counter("correct" if c.correct else "incorrect" for c in cases)),
@@ -514,6 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bar.update(1)
     bar.close()
 
+    results["meta"]["load_average_at_end"] = _load_average()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     print(markdown(results))

@@ -76,7 +76,7 @@ def run_sft(
     train_dataset: Any,
     out_dir: str | Path,
     *,
-    epochs: float = 3.0,
+    epochs: float = 5.0,
     learning_rate: float = 1e-3,
     batch_size: int = 16,
     seed: int = 0,
@@ -153,8 +153,16 @@ def run_sft(
     trainer.state.save_to_json(str(out / STATE_FILE))
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
     metrics = {
+        "model_path": str(model_path),
+        "settings": {
+            "epochs": epochs,
+            "learning_rate": learning_rate,
+            "batch_size": batch_size,
+            "seed": seed,
+            "max_length": max_length,
+            "warmup_ratio": warmup_ratio,
+        },
         "examples": len(data),
-        "epochs": epochs,
         "steps": trainer.state.global_step,
         "train_loss": result.training_loss,
         "first_logged_loss": losses[0] if losses else None,

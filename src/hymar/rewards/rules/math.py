@@ -61,6 +61,9 @@ from hymar.rewards.rules.numbers import (
     NumberTooLarge,
     ParsedNumber,
     parse_number_ex,
+    percent_words_to_sign,
+    same_noun,
+    split_noun,
     split_unit,
     unit_info,
 )
@@ -74,6 +77,12 @@ MAX_ITEMS = 64
 MAX_ELEMENT_COMPARISONS = 4096
 PARTIAL_CONFIDENCE = 0.9
 UNPARSEABLE_CONFIDENCE = 0.8
+#: a number with a counted noun against the same number with a different noun ("4 cats" vs "4 dogs")
+NOUN_MISMATCH_CONFIDENCE = 0.7
+#: significant digits a rounded decimal needs to match an exact gold (1/3 -> "0.33")
+ROUNDING_MIN_SIG_DIGITS = 2
+#: ... and to match a gold that is itself a rounded decimal ("2.534" -> "2.53", not "2.5")
+ROUNDING_MIN_SIG_DIGITS_DECIMAL_GOLD = 3
 _CACHE_SIZE = 4096
 
 __all__ = ["compare_math", "compare_math_many", "normalise", "warm_up"]
@@ -137,6 +146,7 @@ def normalise(text: str) -> str:
     s = _LEFT_RIGHT_RE.sub("", s)
     s = _unwrap_wrappers(s)
     s = _SPACES_RE.sub(" ", s).strip()
+    s = percent_words_to_sign(s)
     s = _AND_OR_RE.sub(", ", s)
     while s.endswith(".") and not s.endswith(".."):
         s = s[:-1].rstrip()
@@ -190,6 +200,101 @@ def strip_variable(s: str) -> tuple[str | None, str]:
     if m is None or "=" in m.group("rhs"):
         return None, s
     return m.group("v"), m.group("rhs").strip()
+
+
+# ----------------------------------------------------------------------------------------------
+# inequalities (as intervals) and equations
+
+# relation token -> (direction, strict): direction "<" for less-than relations, ">" for greater-than
+_RELATIONS = {
+    "<": ("<", True), ">": (">", True), "<=": ("<", False), ">=": (">", False), "=<": ("<", False),
+    "=>": (">", False), "\u2264": ("<", False), "\u2265": (">", False), "\u2a7d": ("<", False),
+    "\u2a7e": (">", False), "\\lt": ("<", True), "\\gt": (">", True), "\\le": ("<", False),
+    "\\leq": ("<", False), "\\leqslant": ("<", False), "\\ge": (">", False), "\\geq": (">", False),
+    "\\geqslant": (">", False),
+}  # fmt: skip
+# a relation token: a LaTeX command (checked against _RELATIONS), or one of the symbol forms
+_RELATION_TOKEN_RE = re.compile(r"\\[A-Za-z]+|[<>]=?|=[<>]?|[\u2264\u2265\u2a7d\u2a7e]|!=")
+_VARIABLE_NAME_RE = re.compile(r"[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?|\\[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?")
+_NOT_VARIABLES = frozenset({"\\infty", "\\pi", "e"})
+_FREE_LETTER_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]")
+
+
+def inequality_interval(s: str) -> tuple[str, str] | None:
+    """Read an inequality in one variable as an interval: ``"x < 4"`` -> ("x", ``"(-\\infty, 4)"``).
+
+    Forms: ``x < a``, ``a < x`` (and ``>``), ``a < x < b`` (both relations pointing the same way).
+    Relations: ``< > <= >= ≤ ≥ \\lt \\gt \\le \\leq \\ge \\geq \\leqslant \\geqslant``; strict ones give
+    open ends, the others closed ends; infinite ends are open. One linear scan, no eval.
+
+    Args:
+        s: a normalised answer.
+
+    Returns:
+        (variable, interval in LaTeX) or None when ``s`` is not such an inequality (an equation, a
+        ``\\ne``, two variables, relations pointing both ways, ...).
+    """
+    cuts: list[tuple[int, int, str, bool]] = []
+    for m in _RELATION_TOKEN_RE.finditer(s):
+        token = m.group()
+        if token in _RELATIONS:
+            direction, strict = _RELATIONS[token]
+            cuts.append((m.start(), m.end(), direction, strict))
+            if len(cuts) > 2:
+                return None
+        elif token[0] != "\\":
+            return None  # "=", "!=": an equation or a negation, not an interval
+        elif token in ("\\ne", "\\neq", "\\approx", "\\equiv"):
+            return None
+    if not cuts or len({c[2] for c in cuts}) != 1:
+        return None
+    parts, start = [], 0
+    for begin, end, _, _ in cuts:
+        parts.append(s[start:begin].strip())
+        start = end
+    parts.append(s[start:].strip())
+    if any(not part for part in parts):
+        return None
+    is_var = [_VARIABLE_NAME_RE.fullmatch(x) is not None and x not in _NOT_VARIABLES for x in parts]
+    less = cuts[0][2] == "<"
+    if len(parts) == 3:
+        if is_var != [False, True, False]:
+            return None
+        low, high = (parts[0], parts[2]) if less else (parts[2], parts[0])
+        low_strict, high_strict = (cuts[0][3], cuts[1][3]) if less else (cuts[1][3], cuts[0][3])
+        return parts[1], _interval(low, low_strict, high, high_strict)
+    if is_var == [True, False]:
+        var, bound, upper = parts[0], parts[1], less  # x < a: a is the upper end
+    elif is_var == [False, True]:
+        var, bound, upper = parts[1], parts[0], not less  # a < x: a is the lower end
+    else:
+        return None
+    if upper:
+        return var, _interval("-\\infty", True, bound, cuts[0][3])
+    return var, _interval(bound, cuts[0][3], "\\infty", True)
+
+
+def _interval(low: str, low_open: bool, high: str, high_open: bool) -> str:
+    return f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+
+
+def has_free_variable(s: str) -> bool:
+    """True when ``s`` names a variable: a letter outside a LaTeX command name (``2x``, ``\\frac{a}{2}``;
+    not ``\\pi`` or ``\\frac{1}{2}``). A trailing unit (``12 cm``) is not a variable."""
+    number, unit = split_unit(s)
+    return _FREE_LETTER_RE.search(number if unit is not None else s) is not None
+
+
+def equation_sides(s: str) -> tuple[str, str] | None:
+    """``"x + y = 3"`` -> ("x + y", "3"): the two sides of a single equation, or None (no ``=``,
+    several, a relation such as ``<=``/``!=``, or a top-level list)."""
+    at = s.find("=")
+    if at <= 0 or s.find("=", at + 1) >= 0 or s[at - 1] in "<>!:=" or s[at + 1 : at + 2] in ("<", ">"):
+        return None
+    lhs, rhs = s[:at].strip(), s[at + 1 :].strip()
+    if not lhs or not rhs or len(_split_top(s, thousands=True)) > 1:
+        return None
+    return lhs, rhs
 
 
 # ----------------------------------------------------------------------------------------------
@@ -303,15 +408,22 @@ class _Budget:
 _INFINITY = {"\\infty": 1, "+\\infty": 1, "-\\infty": -1, "inf": 1, "-inf": -1, "infinity": 1}
 
 
-def _scalar(s: str) -> tuple[str, Any, str | None] | None:
-    """("inf", sign, None) | ("num", ParsedNumber, unit) | None when not a plain number."""
+def _scalar(s: str) -> tuple[str, Any, str | None, str | None] | None:
+    """("inf", sign, None, None) | ("num", ParsedNumber, unit, noun) | None when not a plain number.
+
+    ``noun`` is a counted noun that is not a unit ("4 cats" -> "cats", see `split_noun`), else None.
+    """
     if s in _INFINITY:
-        return "inf", _INFINITY[s], None
+        return "inf", _INFINITY[s], None, None
     number, unit = split_unit(s)
     parsed = parse_number_ex(number)
-    if parsed is None:
-        return None
-    return "num", parsed, unit
+    if parsed is not None:
+        return "num", parsed, unit, None
+    if unit is None and (counted := split_noun(s)) is not None:
+        parsed = parse_number_ex(counted[0])
+        if parsed is not None:
+            return "num", parsed, None, counted[1]
+    return None
 
 
 def _fast(p: str, g: str, tol: float, budget: _Budget, depth: int = 0) -> Comparison | None:
@@ -323,7 +435,15 @@ def _fast(p: str, g: str, tol: float, budget: _Budget, depth: int = 0) -> Compar
     pv, pb = strip_variable(p)
     gv, gb = strip_variable(g)
     if pv and gv and pv != gv:
+        if has_free_variable(pb) or has_free_variable(gb):
+            return None  # "y = 3 - x" vs "x = 3 - y": equations, compared by the symbolic path
         return Comparison(False, 1.0, "structure", "different variables")
+    pi, gi = inequality_interval(pb), inequality_interval(gb)
+    if pi is not None and gi is not None and pi[0] != gi[0]:
+        return Comparison(False, 1.0, "structure", "different variables")
+    # "x < 4" is the interval (-\infty, 4): compared with the interval rules (brackets matter)
+    pb = pi[1] if pi is not None else pb
+    gb = gi[1] if gi is not None else gb
     if pb == gb:
         return Comparison(True, 1.0, "exact")
     ps, gs = _structure(pb), _structure(gb)
@@ -401,7 +521,36 @@ def _compare_scalars(p: str, g: str, tol: float) -> Comparison | None:
     if ps[0] == "inf" or gs[0] == "inf":
         equal = ps[0] == gs[0] and ps[1] == gs[1]
         return Comparison(equal, 1.0, "exact")
-    return _compare_numbers(ps[1], ps[2], gs[1], gs[2], tol)
+    p_noun, g_noun = ps[3], gs[3]
+    if p_noun is None and g_noun is None:
+        return _compare_numbers(ps[1], ps[2], gs[1], gs[2], tol)
+    return _compare_counted(ps[1], ps[2], p_noun, gs[1], gs[2], g_noun, tol)
+
+
+def _compare_counted(
+    p: ParsedNumber, p_unit: str | None, p_noun: str | None,
+    g: ParsedNumber, g_unit: str | None, g_noun: str | None, tol: float,
+) -> Comparison:
+    """Numbers of which at least one carries a counted noun ("4 cats").
+
+    A noun is not a unit: against a bare number it is ignored (confidence 0.9, like an assumed unit);
+    against a real unit it is a mismatch; two nouns must name the same thing (singular/plural
+    alike), else the verdict is "not equal" at `NOUN_MISMATCH_CONFIDENCE`.
+    """
+    other_unit = g_unit if p_noun is not None else p_unit
+    if other_unit is not None and unit_info(other_unit)[0] is not None:
+        return Comparison(False, PARTIAL_CONFIDENCE, "unit", "a counted noun against a unit")
+    result = _compare_numbers(p, None, g, None, tol)
+    if p_noun is not None and g_noun is not None:
+        if same_noun(p_noun, g_noun):
+            return result
+        if result.equal:
+            return Comparison(False, NOUN_MISMATCH_CONFIDENCE, "noun", f"counted nouns differ: {p_noun} vs {g_noun}")
+        return result
+    if not result.equal:
+        return result
+    note = "; ".join(x for x in ("counted noun ignored", result.reason) if x)
+    return Comparison(True, min(result.confidence, PARTIAL_CONFIDENCE), result.method, note)
 
 
 def _compare_numbers(
@@ -448,7 +597,11 @@ def _numbers_equal(
     diff = abs(pv - gv)
     if not (p.exact and g.exact) and diff <= Fraction(tol) * max(abs(pv), abs(gv)):
         return "tolerance", PARTIAL_CONFIDENCE
-    if p.decimals is not None and p.sig_digits >= 3:
+    # Grading convention: a rounding of an exact value (1/3, 5/6, 2\pi) needs 2 significant digits
+    # ("0.33", "0.83"; "0.3" is too coarse). A gold that is itself a rounded decimal keeps 3: a coarser
+    # rounding of a rounded gold ("2.5" for "2.53") throws away precision the gold states.
+    min_sig = ROUNDING_MIN_SIG_DIGITS if g.exact else ROUNDING_MIN_SIG_DIGITS_DECIMAL_GOLD
+    if p.decimals is not None and p.sig_digits >= min_sig:
         half_ulp = Fraction(1, 2) * Fraction(10) ** (-p.decimals) * p_factor
         if diff <= half_ulp:
             return "rounding", PARTIAL_CONFIDENCE
@@ -467,6 +620,12 @@ class _Job:
     note: str | None = None
     pred_number: ParsedNumber | None = None  # set when pred is a plain number (rounding rule)
     tol: float = 1e-6
+    equation: bool = False  # pred/gold are "lhs-(rhs)" of two equations (see `symbolic_compare`)
+
+    @property
+    def key(self) -> tuple[str, str, bool, bool]:
+        """The worker call's arguments, also the verdict cache key."""
+        return (self.pred, self.gold, self.pred_number is not None, self.equation)
 
 
 class _LRU:
@@ -474,17 +633,17 @@ class _LRU:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._data: OrderedDict[tuple[str, str, bool], str] = OrderedDict()
+        self._data: OrderedDict[tuple[str, str, bool, bool], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str, bool]) -> str | None:
+    def get(self, key: tuple[str, str, bool, bool]) -> str | None:
         with self._lock:
             value = self._data.get(key)
             if value is not None:
                 self._data.move_to_end(key)
             return value
 
-    def put(self, key: tuple[str, str, bool], value: str) -> None:
+    def put(self, key: tuple[str, str, bool, bool], value: str) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
@@ -508,6 +667,12 @@ def _symbolic_job(p: str, g: str, tol: float) -> _Job | Comparison:
         return Comparison.undecided("input over size limit for symbolic comparison", method="size_limit")
     if _nesting_depth(p) > MAX_NESTING or _nesting_depth(g) > MAX_NESTING:
         return Comparison.undecided("input nested too deeply for symbolic comparison", method="size_limit")
+    equations = _equation_job(p, g, tol)
+    if equations is not None:
+        return equations
+    pi, gi = inequality_interval(p), inequality_interval(g)
+    if (pi is None) != (gi is None):  # one side an inequality, the other (say) an interval
+        p, g = (pi[1] if pi is not None else p), (gi[1] if gi is not None else g)
     _, pb = strip_variable(p)
     _, gb = strip_variable(g)
     p_num, p_unit = split_unit(pb)
@@ -533,6 +698,23 @@ def _symbolic_job(p: str, g: str, tol: float) -> _Job | Comparison:
     # the LaTeX grammar knows ^\circ, not the ° our normalisation produced
     p_num, g_num = p_num.replace("°", "^{\\circ}"), g_num.replace("°", "^{\\circ}")
     return _Job(p_num, g_num, cap, note, pred_number, tol)
+
+
+def _equation_job(p: str, g: str, tol: float) -> _Job | None:
+    """Two equations that are not both "same variable = value": compare ``lhs - rhs`` of each up to
+    a nonzero constant factor (``x + y = 3`` == ``y = -x + 3`` == ``2x + 2y = 6``). None otherwise."""
+    p_sides, g_sides = equation_sides(p), equation_sides(g)
+    if p_sides is None or g_sides is None:
+        return None
+    pv, _ = strip_variable(p)
+    gv, _ = strip_variable(g)
+    if pv is not None and pv == gv:
+        return None  # "y = 2x + 1" vs "y = 1 + 2x": the values are compared (rounding rules apply)
+    cap, note = 1.0, "equations equal up to a constant factor"
+    if _DECIMAL_RE.search(p) or _DECIMAL_RE.search(g):
+        cap = PARTIAL_CONFIDENCE
+    pred, gold = (f"{lhs}-({rhs})" for lhs, rhs in (p_sides, g_sides))
+    return _Job(pred.replace("°", "^{\\circ}"), gold.replace("°", "^{\\circ}"), cap, note, None, tol, True)
 
 
 def _verdict_to_comparison(verdict: str, job: _Job) -> Comparison:
@@ -646,10 +828,10 @@ def compare_math_many(
 
 
 def _run_symbolic(jobs: list[_Job], first_deadline: float, timeout_each: float) -> list[Comparison]:
-    verdicts: dict[tuple[str, str, bool], str] = {}
-    todo: list[tuple[str, str, bool]] = []
+    verdicts: dict[tuple[str, str, bool, bool], str] = {}
+    todo: list[tuple[str, str, bool, bool]] = []
     for job in jobs:
-        key = (job.pred, job.gold, job.pred_number is not None)
+        key = job.key
         cached = _VERDICTS.get(key)
         if cached is not None:
             verdicts[key] = cached
@@ -668,7 +850,7 @@ def _run_symbolic(jobs: list[_Job], first_deadline: float, timeout_each: float) 
         # Timeouts are cached too: a GRPO group often repeats the same hostile completion.
         if not verdict.startswith("error"):
             _VERDICTS.put(key, verdict)
-    return [_verdict_to_comparison(verdicts[(job.pred, job.gold, job.pred_number is not None)], job) for job in jobs]
+    return [_verdict_to_comparison(verdicts[job.key], job) for job in jobs]
 
 
 def warm_up(wait: float = 30.0) -> bool:
@@ -743,7 +925,7 @@ def _parse_gold(latex: str) -> tuple[Any, ...]:
     return _parse_latex(latex)
 
 
-def symbolic_compare(pred: str, gold: str, want_gold_value: bool = False) -> str:
+def symbolic_compare(pred: str, gold: str, want_gold_value: bool = False, equation: bool = False) -> str:
     """Worker-side symbolic comparison with math-verify's LaTeX grammar.
 
     Args:
@@ -751,6 +933,8 @@ def symbolic_compare(pred: str, gold: str, want_gold_value: bool = False) -> str
         gold: normalised gold answer.
         want_gold_value: when not equal and the gold is a real constant, return its value so the
             parent can apply its rounding rule to a numeric prediction.
+        equation: pred and gold are ``lhs - (rhs)`` of two equations; they are equal when one is a
+            nonzero constant multiple of the other (the equations have the same solutions).
 
     Returns:
         "equal", "not_equal", "gold_value:<decimal>", "gold_unparseable" or "pred_unparseable".
@@ -764,6 +948,8 @@ def symbolic_compare(pred: str, gold: str, want_gold_value: bool = False) -> str
     pred_parsed = _parse_latex(pred)
     if not pred_parsed:
         return "pred_unparseable"
+    if equation:
+        return _proportional(pred_parsed[0], gold_parsed[0])
     if verify(list(gold_parsed), list(pred_parsed), timeout_seconds=None):  # type: ignore[arg-type]
         return "equal"
     if want_gold_value:
@@ -772,6 +958,23 @@ def symbolic_compare(pred: str, gold: str, want_gold_value: bool = False) -> str
             # 40 significant digits: far beyond any rounding the rule accepts
             return f"gold_value:{value.evalf(40)}"
     return "not_equal"
+
+
+def _proportional(pred: Any, gold: Any) -> str:
+    """"equal" when ``pred == c * gold`` for a nonzero constant c (both sympy expressions with free
+    symbols), "not_equal" otherwise. Runs in the worker, which the parent kills at the deadline."""
+    import sympy
+
+    if not (isinstance(pred, sympy.Expr) and isinstance(gold, sympy.Expr)):
+        return "not_equal"
+    if not (pred.free_symbols and gold.free_symbols):
+        return "not_equal"  # "1 = 1" or "2 = 3": not an equation in a variable
+    if sympy.simplify(pred - gold) == 0:
+        return "equal"
+    ratio = sympy.simplify(pred / gold)
+    if ratio.free_symbols or not ratio.is_number or ratio.is_zero is not False or ratio.is_finite is not True:
+        return "not_equal"
+    return "equal"
 
 
 def audit_symbolic_compare(pred: str, gold: str) -> dict[str, Any]:

@@ -1,0 +1,335 @@
+"""GRPO with a hymar reward: a thin recipe over TRL's ``GRPOTrainer`` (``hymar train``).
+
+The reward is a hymar preset, config file, config mapping or `HybridReward`; it reaches TRL through
+`hymar.integrations.trl.make_reward_funcs`: one total function "hymar" (weight 1) that scores each batch
+once, plus a zero-weight view per component, so TRL logs ``rewards/<component>/mean|std`` for every
+component (and ``.../confidence|invalid_rate`` through ``log_metric``). Logs go to TensorBoard by
+default (offline event files in ``OUT/logs``), checkpoints to ``OUT/checkpoint-N``, the final policy
+and its processing class to ``OUT``, with `METRICS_FILE` (step times, reward-time share, first and last
+logged reward) and TRL's `STATE_FILE`.
+
+Advantage and loss (checked against TRL 1.16's ``GRPOConfig`` / ``_generate_and_score_completions``):
+
+============ ======================= ===================================================================
+advantage    GRPOConfig              advantage of rollout i in a group of G
+============ ======================= ===================================================================
+"harmo"      scale_rewards="none"    r_i - mean(r)  (HARMO / Dr.GRPO: no std division)
+"grpo"       scale_rewards="group"   (r_i - mean(r)) / (std(r) + 1e-4)  (DeepSeekMath GRPO)
+"batch"      scale_rewards="batch"   (r_i - mean(r)) / (std over the whole batch + 1e-4)
+============ ======================= ===================================================================
+
+``loss_type`` is passed through to TRL unchanged ("grpo": per-sequence length normalisation, "dr_grpo":
+a constant, ``max_completion_length``, "dapo": active tokens of the global batch, "bnpo": active tokens of
+the local batch, and TRL's newer "cispo", "sapo", "luspo", "vespo"). The default pairs the HARMO
+advantage with "dr_grpo", which is Dr.GRPO exactly: no std division and no per-sequence length
+normalisation.
+
+Where this departs from the paper (HARMO, arXiv 2510.05283; details we could not read are marked):
+
+- The paper's GRPO settings (group size, KL, clip range, learning rate) are unknown to us; the defaults
+  here suit the embedded tiny policy on 2 CPU cores (``num_generations=8``, ``beta=0`` as in TRL, a
+  high learning rate because the tiny policy is trained from scratch). For Qwen2.5-VL-3B use a learning
+  rate around 1e-6 and a small ``beta`` (e.g. 0.04) on a GPU.
+- The paper trains with its own framework; TRL's generation loop, clipping (epsilon 0.2) and loss
+  aggregation are used here unchanged.
+- The length penalty and format/adherence terms are reward components, not trainer features, so any
+  trainer (TRL, verl) gets the same reward; the trainer sees one scalar per rollout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+METRICS_FILE = "grpo_metrics.json"
+STATE_FILE = "trainer_state.json"
+LOG_DIR = "logs"
+
+#: hymar advantage name -> TRL ``GRPOConfig.scale_rewards``
+ADVANTAGES = {"harmo": "none", "grpo": "group", "batch": "batch"}
+#: ``GRPOConfig.loss_type`` values of TRL 1.16
+LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
+DEFAULT_PRESET = "hybrid-aspects-length"
+
+
+@dataclass(frozen=True)
+class GRPOSettings:
+    """Trainer settings of a hymar GRPO run (everything but the policy, data and reward).
+
+    Args:
+        advantage: "harmo" | "grpo" | "batch" (see the module docstring).
+        loss_type: TRL loss aggregation, one of `LOSS_TYPES`.
+        num_generations: rollouts per prompt (the group size G).
+        prompts_per_step: prompts per optimizer step; a step scores ``prompts_per_step * num_generations``
+            rollouts (TRL's ``per_device_train_batch_size``).
+        max_completion_length: generated tokens per rollout.
+        learning_rate: peak AdamW learning rate (constant schedule after ``warmup_steps``).
+        max_steps: optimizer steps; > 0 overrides ``epochs``.
+        epochs: passes over the prompts when ``max_steps <= 0``.
+        temperature: sampling temperature of the rollouts.
+        beta: KL coefficient against the initial policy (0 loads no reference model).
+        seed: seeds sampling, data order and TRL's prompt sampler.
+        save_steps: checkpoint every this many steps (0: only the final model).
+        save_total_limit: keep at most this many checkpoints (None: all).
+        logging_steps: steps between logged metrics (1 gives a curve point per step).
+        report_to: Trainer loggers; "tensorboard" writes offline event files to ``OUT/logs``.
+        gradient_checkpointing: trade compute for memory (off: slower on CPU, see CPU-STACK.md).
+        use_cpu: train on CPU; None: CPU unless CUDA is available.
+        shuffle: shuffle the prompts.
+        progress: show TRL's tqdm progress bar.
+    """
+
+    advantage: str = "harmo"
+    loss_type: str = "dr_grpo"
+    num_generations: int = 8
+    prompts_per_step: int = 2
+    max_completion_length: int = 64
+    learning_rate: float = 5e-4
+    max_steps: int = -1
+    epochs: float = 1.0
+    temperature: float = 1.0
+    beta: float = 0.0
+    seed: int = 0
+    save_steps: int = 0
+    save_total_limit: int | None = None
+    logging_steps: int = 1
+    report_to: tuple[str, ...] = field(default=("tensorboard",))
+    gradient_checkpointing: bool = False
+    use_cpu: bool | None = None
+    shuffle: bool = True
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.advantage not in ADVANTAGES:
+            raise ValueError(f"advantage must be one of {sorted(ADVANTAGES)}, got {self.advantage!r}")
+        if self.loss_type not in LOSS_TYPES:
+            raise ValueError(f"loss_type must be one of {LOSS_TYPES}, got {self.loss_type!r}")
+        if self.num_generations < 2:
+            raise ValueError(f"num_generations must be >= 2 (GRPO compares rollouts of a prompt), got {self.num_generations}")
+        for name in ("prompts_per_step", "max_completion_length", "logging_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_steps <= 0 and not self.epochs > 0:
+            raise ValueError("set max_steps > 0 or epochs > 0")
+        if not self.learning_rate > 0 or not self.temperature > 0 or self.beta < 0 or self.save_steps < 0:
+            raise ValueError("learning_rate and temperature must be > 0, beta and save_steps >= 0")
+        if isinstance(self.report_to, str):  # a bare string would otherwise iterate per character
+            object.__setattr__(self, "report_to", (self.report_to,) if self.report_to != "none" else ())
+        object.__setattr__(self, "report_to", tuple(self.report_to))
+
+
+def grpo_config_kwargs(settings: GRPOSettings, out_dir: str | Path, *, cpu: bool, bf16: bool = False) -> dict[str, Any]:
+    """The ``trl.GRPOConfig`` arguments for ``settings`` (the advantage mapping lives here).
+
+    Args:
+        settings: the run's settings.
+        out_dir: the run folder (TRL's ``output_dir``; checkpoints go below it).
+        cpu: train on CPU.
+        bf16: mixed precision (GPUs that support it).
+
+    Returns:
+        Keyword arguments for ``GRPOConfig``.
+    """
+    s = settings
+    kwargs: dict[str, Any] = dict(
+        output_dir=str(out_dir),
+        scale_rewards=ADVANTAGES[s.advantage],
+        loss_type=s.loss_type,
+        num_generations=s.num_generations,
+        per_device_train_batch_size=s.prompts_per_step * s.num_generations,
+        max_completion_length=s.max_completion_length,
+        learning_rate=s.learning_rate,
+        lr_scheduler_type="constant",
+        max_steps=s.max_steps if s.max_steps > 0 else -1,
+        num_train_epochs=s.epochs,
+        temperature=s.temperature,
+        beta=s.beta,
+        seed=s.seed,
+        data_seed=s.seed,
+        shuffle_dataset=s.shuffle,
+        logging_steps=s.logging_steps,
+        save_strategy="steps" if s.save_steps > 0 else "no",
+        report_to=list(s.report_to) or "none",
+        use_cpu=cpu,
+        bf16=bf16,
+        disable_tqdm=not s.progress,
+        dataloader_num_workers=0,
+        **_checkpointing_kwargs(s.gradient_checkpointing),
+    )
+    if s.save_steps > 0:
+        kwargs["save_steps"] = s.save_steps
+        kwargs["save_total_limit"] = s.save_total_limit
+    return kwargs
+
+
+def _checkpointing_kwargs(enabled: bool) -> dict[str, bool]:
+    # transformers 5 renamed gradient_checkpointing to activation_checkpointing; GRPOConfig turns the old
+    # name on by default, and only the new name, set explicitly, wins over it
+    from trl import GRPOConfig
+
+    names = {f.name for f in dataclasses.fields(GRPOConfig)}
+    key = "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
+    return {key: enabled}
+
+
+def _reward_label(reward: Any) -> str:
+    return str(reward) if isinstance(reward, (str, Path)) else type(reward).__name__
+
+
+class GRPORecipe:
+    """A GRPO run in three steps: `setup` (policy, data, reward functions, trainer), `train`, `save`.
+
+    Args:
+        policy_path: any policy folder or Hub id `hymar.models.loading.load_policy` accepts (the SFT'd
+            tiny VLM, Qwen2.5-VL-3B-Instruct, a text model).
+        train_dataset: a task dataset (``prompt`` + answer/reference/task/image columns, the layout of
+            ``hymar.data.synthetic.build_task_suite`` and ``hymar.data.adapter.load_mapped_dataset``).
+        out_dir: run folder.
+        reward: `HybridReward`, preset name, config path or mapping (see `make_reward_funcs`).
+        settings: trainer settings.
+        callbacks: extra ``TrainerCallback`` objects.
+    """
+
+    def __init__(
+        self,
+        policy_path: str | Path,
+        train_dataset: Any,
+        out_dir: str | Path,
+        *,
+        reward: Any = DEFAULT_PRESET,
+        settings: GRPOSettings = GRPOSettings(),  # noqa: B008 - frozen, so a shared default is safe
+        callbacks: Sequence[Any] = (),
+    ):
+        self.policy_path = policy_path
+        self.train_dataset = train_dataset
+        self.out = Path(out_dir)
+        self.reward = reward
+        self.settings = settings
+        self.callbacks = list(callbacks)
+        self.trainer: Any = None
+        self.timer: Any = None
+        self.component_names: list[str] = []
+        self.wall_seconds: float | None = None
+        self.device = "cpu"
+
+    def setup(self) -> None:
+        """Load the policy, map the data, build the (timed) reward functions and the trainer."""
+        import torch
+        from trl import GRPOConfig, GRPOTrainer
+
+        from hymar.integrations.trl import make_reward_funcs
+        from hymar.models.loading import load_policy
+        from hymar.train.grpo_data import to_grpo_dataset
+        from hymar.train.grpo_timing import RewardClock, StepTimer, timed
+
+        s = self.settings
+        cpu = (not torch.cuda.is_available()) if s.use_cpu is None else s.use_cpu
+        self.device = "cpu" if cpu else "cuda"
+        model, processing_class = load_policy(self.policy_path, device=self.device)
+        multimodal = hasattr(processing_class, "image_processor")
+        data = to_grpo_dataset(self.train_dataset, keep_images=multimodal)
+        funcs, weights = make_reward_funcs(self.reward, group_size=s.num_generations)
+        self.component_names = list(funcs[0].component_names)
+        clock = RewardClock()
+        self.timer = StepTimer(clock)
+        bf16 = (not cpu) and torch.cuda.is_bf16_supported()
+        config = GRPOConfig(**grpo_config_kwargs(s, self.out, cpu=cpu, bf16=bf16), reward_weights=weights)
+        self.trainer = GRPOTrainer(
+            model=model,
+            reward_funcs=timed(funcs, clock),
+            args=config,
+            train_dataset=data,
+            processing_class=processing_class,
+            callbacks=[self.timer, *self.callbacks],
+        )
+        _point_tensorboard(self.trainer, self.out / LOG_DIR)
+
+    def train(self) -> None:
+        """Run GRPO (after `setup`)."""
+        if self.trainer is None:
+            raise RuntimeError("call setup() before train()")
+        start = time.perf_counter()
+        self.trainer.train()
+        self.wall_seconds = time.perf_counter() - start
+
+    def save(self) -> Path:
+        """Save the policy, its processing class, TRL's state and `METRICS_FILE` to the run folder.
+
+        Returns:
+            The run folder, loadable with `hymar.models.loading.load_policy`.
+        """
+        if self.trainer is None:
+            raise RuntimeError("call setup() and train() before save()")
+        self.trainer.save_model(str(self.out))  # model, generation config and processing class
+        state = self.trainer.state
+        state.save_to_json(str(self.out / STATE_FILE))
+        rewards = [entry["reward"] for entry in state.log_history if "reward" in entry]
+        metrics = {
+            "policy": str(self.policy_path),
+            "reward": _reward_label(self.reward),
+            "components": self.component_names,
+            "settings": asdict(self.settings),
+            "steps": state.global_step,
+            "wall_seconds": None if self.wall_seconds is None else round(self.wall_seconds, 2),
+            "first_logged_reward": rewards[0] if rewards else None,
+            "last_logged_reward": rewards[-1] if rewards else None,
+            "timing": self.timer.summary() if self.timer is not None else None,
+            "device": self.device,
+        }
+        (self.out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        return self.out
+
+
+def _point_tensorboard(trainer: Any, log_dir: Path) -> None:
+    """Send TensorBoard event files to ``log_dir``.
+
+    transformers 5 dropped ``TrainingArguments.logging_dir``; its ``TensorBoardCallback`` writes to
+    ``$TENSORBOARD_LOGGING_DIR`` or ``output_dir/runs/<date>_<host>``. Setting the callback's own
+    ``logging_dir`` (read in ``on_train_begin``) avoids changing the process environment.
+    """
+    from transformers.integrations import TensorBoardCallback
+
+    for callback in trainer.callback_handler.callbacks:
+        if isinstance(callback, TensorBoardCallback) and callback.logging_dir is None:
+            callback.logging_dir = str(log_dir)
+
+
+def run_grpo(
+    policy_path: str | Path,
+    train_dataset: Any,
+    out_dir: str | Path,
+    *,
+    reward: Any = DEFAULT_PRESET,
+    settings: GRPOSettings | None = None,
+    callbacks: Sequence[Any] = (),
+    **overrides: Any,
+) -> Path:
+    """Align the policy at ``policy_path`` with GRPO on ``train_dataset`` driven by a hymar reward.
+
+    Args:
+        policy_path: policy folder or Hub id (see `GRPORecipe`).
+        train_dataset: a task dataset (see `GRPORecipe`).
+        out_dir: run folder: final policy, ``checkpoint-N/``, ``logs/`` (TensorBoard), `METRICS_FILE`.
+        reward: `HybridReward`, preset name, config path or mapping.
+        settings: trainer settings (default `GRPOSettings()`).
+        callbacks: extra ``TrainerCallback`` objects.
+        **overrides: `GRPOSettings` fields replacing those of ``settings`` (e.g. ``max_steps=20``).
+
+    Returns:
+        ``Path(out_dir)``, loadable with `hymar.models.loading.load_policy`.
+
+    Example::
+
+        run_grpo("runs/sft", build_task_suite(400, 0)["train"], "runs/grpo", reward="hybrid-aspects-length",
+                 max_steps=50, num_generations=8)
+    """
+    settings = dataclasses.replace(settings or GRPOSettings(), **overrides)
+    recipe = GRPORecipe(policy_path, train_dataset, out_dir, reward=reward, settings=settings, callbacks=callbacks)
+    recipe.setup()
+    recipe.train()
+    return recipe.save()
