@@ -193,3 +193,47 @@ def test_length_component_built_from_preset_gets_rule_correctness():
     res = reward(batch, groups=["g", "g", "h"])
     assert [s.value for s in res.components["length"]] == pytest.approx([0.0, -0.5, 0.0])
     assert res.rewards == pytest.approx([1.0, -0.5, 0.0])
+
+
+class Recording(RewardComponent):
+    """Scores every sample 0.5 and records which completions it saw."""
+
+    def __init__(self):
+        self.seen = []
+
+    def score(self, samples, groups):
+        self.seen.extend(s.completion for s in samples)
+        return [Score(0.5, 1.0) for _ in samples]
+
+
+class TestRoutedModelScoring:
+    def batch(self):
+        return [
+            Sample(prompt="q", completion="sure", answer="1"),
+            Sample(prompt="q", completion="unsure", answer="1"),
+            Sample(prompt="q", completion="open", task="open"),
+            Sample(prompt="q", completion="broken", answer="1"),
+        ]
+
+    def rule(self):
+        return Fixed([Score(1.0, 1.0), Score(1.0, 0.5), Score.not_applicable(), Score.invalid("timeout")])
+
+    def test_model_scored_only_where_the_rule_does_not_settle(self):
+        model = Recording()
+        res = make(HYBRID_CFG, accuracy=self.rule(), model=model)(self.batch())
+        assert model.seen == ["unsure", "open", "broken"]
+        assert res.components["model"][0].value is None and res.components["model"][0].valid
+        # blend for the unsure one: 0.5 * 1.0 + 0.5 * 0.5
+        assert res.rewards == pytest.approx([1.0, 0.75, 0.5, 0.5])
+
+    def test_score_model_all_scores_every_sample(self):
+        cfg = {**HYBRID_CFG, "hybrid": {**HYBRID_CFG["hybrid"], "score_model": "all"}}
+        model = Recording()
+        make(cfg, accuracy=self.rule(), model=model)(self.batch())
+        assert model.seen == ["sure", "unsure", "open", "broken"]
+
+    def test_weighted_model_is_scored_everywhere(self):
+        cfg = {**HYBRID_CFG, "components": {"accuracy": {"weight": 0.0}, "model": {"type": "similarity", "weight": 1.0}}}
+        model = Recording()
+        make(cfg, accuracy=self.rule(), model=model)(self.batch())
+        assert len(model.seen) == 4

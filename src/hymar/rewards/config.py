@@ -55,6 +55,9 @@ class HybridConfig(_Strict):
     rule: str | None = "accuracy"
     model: str | None = None
     blend_threshold: float = Field(0.8, ge=0.0, le=1.0)
+    score_model: Literal["routed", "all"] = Field(
+        "routed", description="score a zero-weight model only where routing needs it, or on every sample"
+    )
     model_tasks: tuple[str, ...] = Field(
         ("open", "open_ended", "caption", "description"), description="task tags always routed to the model"
     )

@@ -96,11 +96,14 @@ class HybridReward:
         groups = default_groups(len(samples), groups)
         scores: dict[str, list[Score]] = {}
         deferred = []
+        routed_model = self._routed_model()
         for name, component in self.components.items():
             if _needs_correctness(component):
                 deferred.append(name)
-            else:
+            elif name != routed_model:
                 scores[name] = _safe_score(component, samples, groups)
+        if routed_model is not None:
+            scores[routed_model] = self._score_where_routed(routed_model, samples, groups, scores)
         if self.config.hybrid is not None:
             scores[HYBRID] = self._hybrid_scores(samples, scores)
         if deferred:
@@ -110,6 +113,41 @@ class HybridReward:
         ordered = {name: scores[name] for name in self.component_names}
         terms = self._weighted_terms(ordered, groups)
         return RewardResult(rewards=_sum_terms(terms, len(samples)), components=ordered)
+
+    def _routed_model(self) -> str | None:
+        """The hybrid's model component when its scores are needed only where routing asks for them.
+
+        With ``hybrid.score_model: routed`` (the default) a zero-weight model component that no gate
+        or HERO normalisation reads is scored only on the samples the rule does not settle (open-ended,
+        rule invalid or not applicable, rule confidence below the blend threshold): on a verifiable
+        batch this skips almost all model forward passes.
+        """
+        cfg = self.config.hybrid
+        if cfg is None or cfg.model is None or cfg.score_model != "routed":
+            return None
+        if self.config.components[cfg.model].weight != 0.0 or self.config.normalization == "hero":
+            return None
+        if any(cfg.model in (gate.target, gate.requires) for gate in self.config.gates):
+            return None
+        return cfg.model
+
+    def _score_where_routed(self, name: str, samples: list[Sample], groups: list[Hashable], scores) -> list[Score]:
+        cfg = self.config.hybrid
+        rule = scores.get(cfg.rule) if cfg.rule else None
+        needed = [
+            i
+            for i, sample in enumerate(samples)
+            if rule is None
+            or _is_open_ended(sample, cfg)
+            or not rule[i].applies
+            or rule[i].confidence < cfg.blend_threshold
+        ]
+        out = [Score.not_applicable("not scored: the rule verifier decided") for _ in samples]
+        if needed:
+            subset = _safe_score(self.components[name], [samples[i] for i in needed], [groups[i] for i in needed])
+            for i, score in zip(needed, subset):
+                out[i] = score
+        return out
 
     def _hybrid_scores(self, samples: list[Sample], scores: dict[str, list[Score]]) -> list[Score]:
         cfg = self.config.hybrid
@@ -264,11 +302,15 @@ def _safe_score(component: RewardComponent, samples: list[Sample], groups: list[
         return [Score.invalid(reason) for _ in samples]
 
 
-def _route(sample: Sample, rule: Score | None, model: Score | None, cfg) -> Score:
+def _is_open_ended(sample: Sample, cfg) -> bool:
     from hymar.rewards.rules.answer_type import normalize_task
 
     task = (sample.task or "").strip().lower()
-    open_ended = task in cfg.model_tasks or normalize_task(sample.task) == "open"
+    return task in cfg.model_tasks or normalize_task(sample.task) == "open"
+
+
+def _route(sample: Sample, rule: Score | None, model: Score | None, cfg) -> Score:
+    open_ended = _is_open_ended(sample, cfg)
     if not open_ended and rule is not None and rule.applies:
         c = rule.confidence
         if c < cfg.blend_threshold and model is not None and model.applies:

@@ -32,16 +32,24 @@ _COUNT_TOKEN = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+")
 _MAX_COUNT_DIGITS = 30
 
 _YESNO_WINDOW = 8  # the polarity word must come early: "The answer is yes" is fine, an essay is not
+# words that join two polarities into a hedge: "yes and no", "yes or no", "both yes and no"
+_JOINERS = frozenset({"and", "or", "nor"})
+
+# LaTeX text wrappers whose command name is not part of the answer: "\text{odd}" is "odd". Only the
+# command name is removed; its braces become spaces with the rest of the punctuation.
+_LATEX_WRAPPER_RE = re.compile(r"\\(?:text|mathrm|textrm|textbf|mathbf|textit|mathit|textnormal|mbox|operatorname)\s*(?=\{)")
 
 
 def normalize_text(s: str) -> str:
     """SQuAD-style normalisation: NFKC, casefold, punctuation -> space (apostrophes removed),
-    drop the articles a/an/the, collapse whitespace.
+    drop the articles a/an/the, collapse whitespace. LaTeX text wrappers (``\\text{}``,
+    ``\\mathrm{}``, ``\\textbf{}``, ...) keep only their content, and ``$`` math delimiters go.
 
     Example:
-        >>> normalize_text("The  Eiffel-Tower!")
-        'eiffel tower'
+        >>> normalize_text("The  Eiffel-Tower!"), normalize_text("$\\text{odd}$")
+        ('eiffel tower', 'odd')
     """
+    s = _LATEX_WRAPPER_RE.sub(" ", s).replace("$", " ")
     s = unicodedata.normalize("NFKC", s).casefold()
     chars = []
     for ch in s:
@@ -53,20 +61,53 @@ def normalize_text(s: str) -> str:
 
 def parse_yesno(text: str) -> bool | None:
     """True/False for a yes/no answer ("Yes.", "YES", "yes, because ...", "The answer is no",
-    "not correct"), None when no polarity word comes among the first few words."""
-    words = normalize_text(text).split()[:_YESNO_WINDOW]
+    "not correct"), None when no polarity word comes among the first few words, or when the first
+    one is joined to the opposite polarity ("yes and no", "yes or no", "yes/no": see
+    `is_yesno_hedge`)."""
+    words = _yesno_words(text)
     for i, word in enumerate(words):
         if word in _YES or word in _NO:
-            value = word in _YES
-            return (not value) if i > 0 and words[i - 1] == "not" else value
+            if _both_polarities(words, i):
+                return None
+            return _polarity(words, i)
     return None
 
 
+def is_yesno_hedge(text: str) -> bool:
+    """True when the answer gives both polarities joined together: "Yes and no", "yes or no",
+    "both yes and no", "yes/no", "true or false". A hedge covering both answers is wrong, whatever
+    the gold. "No, that is not true" is not a hedge: both words say no."""
+    words = _yesno_words(text)
+    return any((w in _YES or w in _NO) and _both_polarities(words, i) for i, w in enumerate(words))
+
+
+def _yesno_words(text: str) -> list[str]:
+    # "yes/no" joins like "or"; the slash would otherwise vanish with the punctuation
+    return normalize_text(text.replace("/", " or ")).split()[:_YESNO_WINDOW]
+
+
+def _polarity(words: list[str], i: int) -> bool:
+    value = words[i] in _YES
+    return (not value) if i > 0 and words[i - 1] == "not" else value
+
+
+def _both_polarities(words: list[str], i: int) -> bool:
+    """The polarity word at ``i`` is followed, after a joiner ("and"/"or"/"nor"), by a polarity word
+    of the opposite meaning. Without a joiner it is a sentence ("Yes, no doubt"), not a hedge."""
+    j = i + 2
+    if j >= len(words) or words[i + 1] not in _JOINERS or not (words[j] in _YES or words[j] in _NO):
+        return False
+    return _polarity(words, i) != _polarity(words, j)
+
+
 def compare_yesno(pred: str, gold: str) -> Comparison:
-    """Compare yes/no-style answers (yes/no, true/false, correct/incorrect are synonyms)."""
+    """Compare yes/no-style answers (yes/no, true/false, correct/incorrect are synonyms). A hedge
+    that gives both ("yes and no") is wrong at full confidence."""
     g = parse_yesno(gold)
     if g is None:
         return Comparison.undecided(f"gold {gold[:50]!r} is not a yes/no answer", method="yesno")
+    if is_yesno_hedge(pred):
+        return Comparison(False, 1.0, "yesno", "both yes and no")
     p = parse_yesno(pred)
     if p is None:
         return Comparison(False, 0.8, "yesno", "no yes/no in answer")
