@@ -14,6 +14,10 @@ from hymar.rewards.types import Sample
 
 SIZE = 200_000
 
+# Hostile inputs must be handled within the 2 s bound; catastrophic backtracking would take
+# minutes, while the real cost is ~0.2 s on an idle 2-core machine (the margin absorbs a loaded CI box).
+BUDGET_S = 2.0
+
 
 def _repeat(unit: str) -> str:
     return (unit * (SIZE // len(unit) + 1))[:SIZE]
@@ -45,7 +49,7 @@ def test_parse_long_prompt_fast(name):
     count_sentences(text)
     detect_language(text)
     elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{name}: {elapsed:.2f}s"
+    assert elapsed < BUDGET_S, f"{name}: {elapsed:.2f}s"
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
@@ -59,11 +63,11 @@ def test_score_long_prompt_and_completion_fast(name):
     InstructionAdherence().score_one(sample)
     get_aspect("format", style="boxed").score_one(sample)
     elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{name}: {elapsed:.2f}s"
+    assert elapsed < BUDGET_S, f"{name}: {elapsed:.2f}s"
 
 
 def test_json_form_on_long_completion_fast():
     sample = Sample(prompt="Respond in JSON.", completion=HOSTILE["json_braces"])
     start = time.perf_counter()
     score = get_aspect("answer_form", max_json_chars=SIZE + 10).score_one(sample)
-    assert time.perf_counter() - start < 1.0 and score.value == 0.0
+    assert time.perf_counter() - start < BUDGET_S and score.value == 0.0
