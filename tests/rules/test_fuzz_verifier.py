@@ -58,7 +58,7 @@ def test_verify_is_total(completion, gold, task):
 @given(completion=COMPLETIONS)
 def test_extraction_is_total(completion):
     got = extract_answer(completion)
-    assert got.source in ("answer_tag", "boxed", "answer_is", "answer_colon", "last_line", "none")
+    assert got.source in ("answer_tag", "boxed", "answer_is", "answer_colon", "last_line", "last_line_value", "none")
     assert (got.answer is None) == (got.source == "none")
     assert got.conflict == (len(got.candidates) > 1)
 

@@ -176,8 +176,14 @@ class TestMathDispatch:
         assert score.value == 0.0 and not stub_math
 
     def test_hedge_is_wrong_before_comparing(self, stub_math):
-        score = verify("The answer is 3 or 4.", "4")
+        score = verify("The answer is maybe 4.", "4")
         assert score.value == 0.0 and score.info["method"] == "hedge" and not stub_math
+
+    def test_or_hedge_compares_alternatives_until_one_differs(self, stub_math):
+        # "3 or 4" could restate one value ("1/2, or 0.5"); the first alternative differing ends it
+        score = verify("The answer is 3 or 4.", "4")
+        assert score.value == 0.0 and score.info["method"] == "hedge"
+        assert stub_math == [("3", "4", 1e-6)]
 
     def test_or_allowed_for_a_gold_listing_values(self, stub_math):
         assert verify("The answer is 3 or 4", "3, 4").info["method"] == "stub"
@@ -187,7 +193,17 @@ class TestMathDispatch:
         assert verify("\\boxed{x=1 \\text{ or } x=2}", "x=1 \\text{ or } x=2").value == 1.0
 
 
+@pytest.fixture(scope="module")
+def warm_math_workers():
+    # the first symbolic call otherwise pays the worker start-up (sympy import) inside its 1 s budget,
+    # which times out on a loaded machine
+    from hymar.rewards.rules.math import warm_up
+
+    assert warm_up(60.0), "symbolic workers did not start"
+
+
 @needs_math
+@pytest.mark.usefixtures("warm_math_workers")
 class TestRealMath:
     """End to end with H2's compare_math."""
 

@@ -8,16 +8,21 @@ Sources, most trusted first (confidence in brackets):
    "Final answer: X", "**Answer:** X", a "## Final Answer" heading followed by X on the next line
    (source ``answer_colon``). When both kinds occur, the LAST marker in the text wins: a model
    that changes its mind ends with its final word, and both kinds are equally explicit.
-4. The last non-empty line [0.6].
+4. The last non-empty line [0.6]. When that line is a sentence ("The area is 25, so the perimeter
+   is 20."), the value after its last " is " / "=" is taken instead (source ``last_line_value``
+   [0.5], one of several numbers there), if that value holds a digit; ``whole_line`` keeps the line
+   for non-numeric golds (`as_whole_line`).
 
 Text after the last ``</think>`` is searched first; when it holds no tag, box or marker, the whole
 completion is searched, and the last-line fallback uses the text after ``</think>``.
 
 Strictness: several DIFFERENT answers at the chosen tag/box source (``\\boxed{3} ... \\boxed{4}``)
-set ``conflict``; the verifier scores that wrong. Identical repeats are fine. Marker phrases are
-taken from their last occurrence only (earlier ones are reasoning). A hedge ("3 or 4", "maybe 5",
-"either A or B", "3/4?") sets ``hedged``; the verifier decides whether the gold legitimately
-contains the same pattern.
+set ``conflict``; the verifier scores that wrong. Identical repeats are fine. An explicit final
+marker AFTER the last tag/box ("\\boxed{8}. Final answer: 6", "... the answer is 6") joins the
+candidates, so a different value there is a conflict too (a same-value restatement is not). Marker
+phrases are taken from their last occurrence only (earlier ones are reasoning). A hedge ("3 or 4",
+"maybe 5", "either A or B", "3/4?") sets ``hedged``; the verifier decides whether the gold
+legitimately contains the same pattern.
 
 Safety: every pass is linear. Braces are scanned by hand, regexes are literals or single character
 classes (no nested quantifiers), scans of repeated markers are bounded, and a completion over
@@ -33,7 +38,7 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hymar.rewards.rules.limits import (
     DEFAULT_LIMITS,
@@ -45,7 +50,15 @@ from hymar.rewards.rules.limits import (
     strip_invisible,
 )
 
-CONFIDENCE = {"answer_tag": 1.0, "boxed": 1.0, "answer_is": 0.9, "answer_colon": 0.9, "last_line": 0.6}
+CONFIDENCE = {
+    "answer_tag": 1.0,
+    "boxed": 1.0,
+    "answer_is": 0.9,
+    "answer_colon": 0.9,
+    "last_line": 0.6,
+    # the value picked out of a last-line sentence: one of several numbers there, so below a whole line
+    "last_line_value": 0.5,
+}
 
 # Literal or single-class patterns only: each is linear-time on any input.
 _TAG_OPEN = re.compile("<answer>", re.IGNORECASE)
@@ -62,6 +75,19 @@ _SENTENCE_ENDS = (". ", ".\t", "! ", "; ", " because ", " since ")
 _HEDGE_WORDS = ("either", "maybe", "perhaps", "possibly")
 # how many earlier marker phrases we try when the last one is empty ("... what the answer is.")
 _MAX_MARKER_TRIES = 8
+# "X answer is" is a final-answer marker after a box only for these X ("This answer is correct" is not)
+_STRICT_ANSWER_IS = frozenset({"the", "final", "correct", "my"})
+# a marker value after a box that refers back to the box instead of giving a new answer
+_BACK_REFERENCES = frozenset(
+    {"above", "as above", "shown above", "boxed", "boxed above", "in the box", "the boxed value", "correct",
+     "incorrect", "right", "wrong", "the same", "same", "unchanged", "confirmed", "verified"}
+)  # fmt: skip
+_BACK_REFERENCE_STARTS = ("above", "as above", "as shown", "shown above", "boxed", "given above", "in the box")
+# words of a last line, for telling a sentence from a formula; function names are not prose
+_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+")
+_MATH_WORDS = frozenset(
+    {"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "max", "min", "sqrt", "det", "gcd", "lcm", "mod"}
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,8 @@ class Extraction:
         hedged: the answer hedges ("3 or 4", "maybe 5", "4?").
         reason: why the input is invalid, why nothing was found, or the hedge/conflict note.
         invalid: the completion broke a safety limit (the verifier returns an invalid Score).
+        whole_line: for source "last_line_value", the whole last line the value was taken from
+            (see `as_whole_line`); None otherwise.
     """
 
     answer: str | None
@@ -87,6 +115,7 @@ class Extraction:
     hedged: bool = False
     reason: str | None = None
     invalid: bool = False
+    whole_line: str | None = None
 
 
 _THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
@@ -118,12 +147,28 @@ def extract_answer(completion: str, limits: Limits = DEFAULT_LIMITS) -> Extracti
             found = _structured(_THINK_TAG.sub("\n", text), limits)
     except LimitExceeded as err:
         return Extraction(None, "none", 0.0, reason=str(err), invalid=True)
+    whole_line = None
     if found is None:
-        found = _last_line(region, limits)
+        last = _last_line(region, limits)
+        if last is not None:
+            found = (last[0], [last[1]], None)
+            whole_line = last[2]
     if found is None:
         return Extraction(None, "none", 0.0, reason="no answer found")
-    source, answers = found
-    return _finish(source, answers)
+    source, answers, restatement = found
+    extraction = _finish(source, answers, restatement)
+    return replace(extraction, whole_line=whole_line) if whole_line is not None else extraction
+
+
+def as_whole_line(extraction: Extraction) -> Extraction:
+    """For a "last_line_value" extraction, the same last line taken whole (source "last_line").
+
+    A value picked after the last " is " suits numeric golds; for a yes/no, choice or text gold the
+    whole line ("Yes, it is 5 m tall.") is the better reading. Other extractions are returned as is.
+    """
+    if extraction.source != "last_line_value" or extraction.whole_line is None:
+        return extraction
+    return _finish("last_line", [extraction.whole_line])
 
 
 def find_answer_tags(text: str, max_count: int | None = None) -> list[str]:
@@ -163,6 +208,18 @@ def find_boxed(text: str, max_count: int = MAX_BOXED, max_depth: int = MAX_BRACE
         LimitExceeded: more than ``max_count`` boxes, or braces nested deeper than ``max_depth``
             inside a box.
     """
+    return [text[start:end] for start, end in boxed_spans(text, max_count, max_depth)]
+
+
+def boxed_spans(
+    text: str, max_count: int = MAX_BOXED, max_depth: int = MAX_BRACE_DEPTH
+) -> list[tuple[int, int]]:
+    """Like `find_boxed`, but (content start, content end) index pairs; ``text[end]`` is the box's
+    closing brace.
+
+    Raises:
+        LimitExceeded: as `find_boxed`.
+    """
     closed: list[tuple[int, int]] = []
     stack: list[tuple[int, int]] = []  # (content start, brace depth just inside the box)
     depth = 0
@@ -184,13 +241,13 @@ def find_boxed(text: str, max_count: int = MAX_BOXED, max_depth: int = MAX_BRACE
                 closed.append((stack.pop()[0], token.start()))
             depth = max(depth - 1, 0)
     closed.sort()
-    out: list[str] = []
+    spans: list[tuple[int, int]] = []
     last_end = -1
     for start, end in closed:
         if start > last_end:  # not nested inside a box already taken
-            out.append(text[start:end])
+            spans.append((start, end))
             last_end = end
-    return out
+    return spans
 
 
 def detect_hedge(answer: str) -> str | None:
@@ -233,20 +290,47 @@ def clean_answer(answer: str) -> str:
 # --- internals -------------------------------------------------------------------------------
 
 
-def _structured(text: str, limits: Limits) -> tuple[str, list[str]] | None:
-    """Answer tags, then boxes, then marker phrases; None when none is present."""
+def _structured(text: str, limits: Limits) -> tuple[str, list[str], str | None] | None:
+    """Answer tags, then boxes, then marker phrases; None when none is present.
+
+    Returns (source, answers, restatement): for a tag or box source, ``restatement`` is the value of
+    an explicit final-answer marker written AFTER the last tag/box (`_restatement`), else None.
+    """
     tags = [t for t in find_answer_tags(text, limits.max_boxed) if t.strip()]
     if tags:
         answers: list[str] = []
         for tag in tags:
             boxed = find_boxed(tag, limits.max_boxed, limits.max_brace_depth)
             answers.extend(boxed if boxed else [tag])
-        return _nonempty("answer_tag", answers)
-    boxed = find_boxed(text, limits.max_boxed, limits.max_brace_depth)
-    found = _nonempty("boxed", boxed)
+        found = _nonempty("answer_tag", answers)
+        tail_at = _last_match_end(_TAG_CLOSE, text)
+    else:
+        spans = boxed_spans(text, limits.max_boxed, limits.max_brace_depth)
+        found = _nonempty("boxed", [text[start:end] for start, end in spans])
+        tail_at = spans[-1][1] + 1 if spans else len(text)
     if found is not None:
-        return found
-    return _marker(text, limits)
+        return found[0], found[1], _restatement(text[tail_at:], limits)
+    marker = _marker(text, limits)
+    return (marker[0], marker[1], None) if marker is not None else None
+
+
+def _restatement(tail: str, limits: Limits) -> str | None:
+    """The value of an explicit final-answer marker in the text after the last tag/box, or None.
+
+    Only deliberate final statements count: "Answer: X" / "Final answer: X" and "the/final/correct
+    answer is X" ("This answer is correct" is commentary, not an answer), and a value that points
+    back at the box ("the answer is boxed above") is no new answer.
+    """
+    found = _marker(tail, limits, strict=True)
+    if found is None:
+        return None
+    value = found[1][0]
+    lowered = value.lower()
+    if lowered.rstrip(".!").strip() in _BACK_REFERENCES or lowered.startswith(_BACK_REFERENCE_STARTS):
+        return None
+    if "answer" in lowered:
+        return None  # another marker phrase ("The answer is\nThe answer is"), not a value
+    return value
 
 
 def _nonempty(source: str, answers: list[str]) -> tuple[str, list[str]] | None:
@@ -254,8 +338,11 @@ def _nonempty(source: str, answers: list[str]) -> tuple[str, list[str]] | None:
     return (source, cleaned) if cleaned else None
 
 
-def _marker(text: str, limits: Limits) -> tuple[str, list[str]] | None:
-    """The last usable "answer is X" / "Answer: X" / answer heading, trying a bounded few."""
+def _marker(text: str, limits: Limits, strict: bool = False) -> tuple[str, list[str]] | None:
+    """The last usable "answer is X" / "Answer: X" / answer heading, trying a bounded few.
+
+    With ``strict``, "answer is" counts only after "the", "final" or "correct" (see `_restatement`).
+    """
     matches = list(_ANSWER_WORD.finditer(text))
     tries = 0
     for m in reversed(matches):
@@ -264,6 +351,8 @@ def _marker(text: str, limits: Limits) -> tuple[str, list[str]] | None:
             continue
         source, value_at = _marker_kind(text, start, end)
         if source is None:
+            continue
+        if strict and source == "answer_is" and _word_before(text, start) not in _STRICT_ANSWER_IS:
             continue
         tries += 1
         value = clean_answer(_value_after(text, value_at, limits.max_answer_chars, source == "answer_is"))
@@ -301,6 +390,12 @@ def _marker_kind(text: str, start: int, end: int) -> tuple[str | None, int]:
     return None, end
 
 
+def _word_before(text: str, pos: int) -> str:
+    """The word just before ``pos`` (lower-cased; at most 20 characters are looked at)."""
+    window = text[max(0, pos - 20) : pos].split()
+    return window[-1].lower().strip("*_") if window else ""
+
+
 def _value_after(text: str, pos: int, cap: int, sentence: bool) -> str:
     """The value after a marker: rest of its line, or the next non-empty line when the rest is empty.
 
@@ -321,17 +416,51 @@ def _value_after(text: str, pos: int, cap: int, sentence: bool) -> str:
     return value
 
 
-def _last_line(text: str, limits: Limits) -> tuple[str, list[str]] | None:
+def _last_line(text: str, limits: Limits) -> tuple[str, str, str | None] | None:
+    """(source, answer, whole line when the answer is a value picked from it) or None."""
     body = text.rstrip()
     start = body.rfind("\n") + 1
     if len(body) - start > limits.max_answer_chars:
         return None  # a long paragraph is not an answer: the model gave none
-    return _nonempty("last_line", [body[start:]])
+    line = clean_answer(body[start:])
+    if not line:
+        return None
+    value = _sentence_value(line)
+    if value is not None:
+        return "last_line_value", value, line
+    return "last_line", line, None
 
 
-def _finish(source: str, answers: list[str]) -> Extraction:
+def _sentence_value(line: str) -> str | None:
+    """In a last line that is a sentence ("The area is 25, so the perimeter is 20."), the value after
+    the last " is " or "=" (up to the end of that clause), when it holds a digit; else None.
+
+    A line counts as a sentence when it has a word of 3+ letters that is not a LaTeX command or a
+    function name before that " is "/"=": "x + y = 3" (an equation answer) is left whole.
+    """
+    cut = max(line.rfind(" is "), line.rfind("="))
+    if cut < 0:
+        return None
+    skip = 4 if line.startswith(" is ", cut) else 1
+    words = [w.lower() for w in _PROSE_WORD.findall(line, 0, cut)]
+    if not any(len(w) >= 3 and w not in _MATH_WORDS for w in words):
+        return None
+    if line[cut - 1 : cut] in "<>!" and skip == 1:
+        return None  # "<=", ">=", "!=": a relation, not "is"
+    value = _value_after(line, cut + skip, len(line), sentence=True)
+    for stop in (", ", " so ", " and ", " which "):
+        at = value.find(stop)
+        if at >= 0:
+            value = value[:at]
+    value = clean_answer(value)
+    return value if any(ch.isdigit() for ch in value) else None
+
+
+def _finish(source: str, answers: list[str], restatement: str | None = None) -> Extraction:
+    """Build the Extraction; a ``restatement`` after the last tag/box joins the candidates, so a
+    different value there is a conflict ("\\boxed{8} ... Final answer: 6")."""
     keys: dict[str, str] = {}
-    for a in answers:
+    for a in answers + ([restatement] if restatement else []):
         keys.setdefault(_candidate_key(a), a)
     candidates = tuple(keys.values())
     final = answers[-1]

@@ -8,17 +8,25 @@ Normalisation (both sides, pure string work, linear time): strip ``$``, ``\\( \\
 ``\\text{}``/``\\mathrm{}``-style wrappers (their content is kept), a trailing ``.``; ``\\dfrac``/``\\tfrac``
 become ``\\frac``; degree marks (``^\\circ``, ``°``) and currency signs are decoration and ignored;
 ``x = 2`` / ``x \\in [1, 3)`` prefixes are dropped when the other side is a bare value (both sides
-naming different variables is a mismatch); ``a and b`` / ``a or b`` read as the list ``a, b``.
+naming different variables is a mismatch); ``a and b`` / ``a or b`` read as the list ``a, b``; a
+trailing "percent"/"per cent" is a ``%`` sign.
 
 Fast path (in-process, no sympy, exact `Fraction` arithmetic; see ``numbers.py`` for number forms):
 - numbers are compared exactly (confidence 1.0, method "rational");
 - tolerance (method "tolerance", confidence 0.9): when either side is written as a decimal, values
   within the relative ``tolerance`` (default 1e-6) are equal;
-- rounding (method "rounding", confidence 0.9): a predicted decimal with k written decimals and at
-  least 3 significant digits equals the gold when |pred - gold| <= 0.5 * 10^-k (gold 1/3 vs 0.333);
+- rounding (method "rounding", confidence 0.9): a predicted decimal with k written decimals equals
+  the gold when |pred - gold| <= 0.5 * 10^-k and it has at least 2 significant digits for an exact
+  gold (grading convention: 1/3 -> "0.33" right, "0.3" wrong; 5/6 -> "0.83") or 3 for a gold that is
+  itself a rounded decimal ("2.53" -> "2.5" wrong);
 - percent (confidence 0.9): ``50%`` equals both ``0.5`` and ``50``;
-- units (see `split_unit`): same dimension -> converted exactly (``12 m`` == ``1200 cm``, confidence 1.0);
-  different dimension -> not equal; unit on one side only -> the numbers are compared (confidence 0.9);
+- units (see `split_unit`; spelled names, ``square``/``cubic``, ``km/h``, ``kilometers per hour``): same
+  dimension -> converted exactly (``12 m`` == ``1200 cm``, confidence 1.0); different dimension -> not
+  equal; unit on one side only -> the numbers are compared (confidence 0.9);
+- counted nouns that are not units (``4 cats``, see `split_noun`): against a bare number the noun is
+  ignored (confidence 0.9); against a unit, not equal; two different nouns, not equal (confidence 0.7);
+- inequalities in one variable are intervals: ``x < 4`` == ``(-\\infty, 4)``, ``x \\geq 3`` ==
+  ``[3, \\infty)``, ``2 \\le x \\le 5`` == ``[2, 5]`` (strictness decides the brackets);
 - structures: ``(a, b)``/``[a, b)`` intervals and tuples compare brackets and items in order; ``\\{a, b\\}``
   sets and bare lists ``a, b`` compare order-free (a set against a bare list: confidence 0.9);
   items are compared recursively with the same rules;
@@ -27,6 +35,9 @@ The fast path answers only when every part is a number (or infinity); otherwise:
 
 Symbolic path (``2\\sqrt{2}`` vs ``\\sqrt{8}``, ``\\frac{\\pi}{2}`` vs ``\\pi/2``, ``x^2+2x+1`` vs ``(x+1)^2``):
 math-verify's LaTeX grammar in a `BoundedRunner` worker process, killed on timeout. Equal -> 1.0.
+Two equations that are not both "same variable = value" (``x + y = 3`` vs ``y = -x + 3``) are equal
+when ``lhs - rhs`` of one is a nonzero constant multiple of the other's (same solution set), decided
+by sympy in the same worker.
 Input over ``MAX_SYMBOLIC_CHARS`` or nested deeper than ``MAX_NESTING`` -> undecided (size limit).
 
 Outcomes: the gold unparseable, a timeout, a size limit -> ``Comparison.undecided``; the gold parses but
@@ -435,8 +446,10 @@ def _fast(p: str, g: str, tol: float, budget: _Budget, depth: int = 0) -> Compar
     pv, pb = strip_variable(p)
     gv, gb = strip_variable(g)
     if pv and gv and pv != gv:
-        if has_free_variable(pb) or has_free_variable(gb):
-            return None  # "y = 3 - x" vs "x = 3 - y": equations, compared by the symbolic path
+        if depth == 0 and (has_free_variable(pb) or has_free_variable(gb)):
+            # "y = 3 - x" vs "x = 3 - y": equations, compared by the symbolic path. Inside a list
+            # ("x = a, y = b") items are named values, and different names do not match.
+            return None
         return Comparison(False, 1.0, "structure", "different variables")
     pi, gi = inequality_interval(pb), inequality_interval(gb)
     if pi is not None and gi is not None and pi[0] != gi[0]:
@@ -545,7 +558,8 @@ def _compare_counted(
         if same_noun(p_noun, g_noun):
             return result
         if result.equal:
-            return Comparison(False, NOUN_MISMATCH_CONFIDENCE, "noun", f"counted nouns differ: {p_noun} vs {g_noun}")
+            why = f"counted nouns differ: {p_noun} vs {g_noun}"
+            return Comparison(False, NOUN_MISMATCH_CONFIDENCE, "noun", why)
         return result
     if not result.equal:
         return result

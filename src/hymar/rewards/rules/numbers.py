@@ -302,7 +302,9 @@ _DECORATION_SUFFIXES: dict[str, str] = {
     "degrees": DEGREE, "degree": DEGREE, "dollars": CURRENCY, "dollar": CURRENCY, "USD": CURRENCY,
     "euros": CURRENCY, "euro": CURRENCY, "€": CURRENCY, "cents": CURRENCY,
 }
-_POWER_WORDS = {"square": "2", "sq": "2", "sq.": "2", "squared": "2", "cubic": "3", "cu": "3", "cu.": "3", "cubed": "3"}
+_POWER_WORDS = {
+    "square": "2", "sq": "2", "sq.": "2", "squared": "2", "cubic": "3", "cu": "3", "cu.": "3", "cubed": "3",
+}  # fmt: skip
 
 _UNIT_ALT = "|".join(re.escape(a) for a in sorted(_ALIASES, key=len, reverse=True))
 _DECO_ALT = "|".join(re.escape(a) for a in sorted(_DECORATION_SUFFIXES, key=len, reverse=True))
@@ -416,13 +418,17 @@ def _power_info(unit: str) -> tuple[str, Fraction]:
 MAX_NOUN_WORDS = 3
 # Words that change a number's value or hedge it: "4 million", "4 squared", "4 thirds", "4 pi", "4 or".
 _NOT_NOUNS = frozenset(
-    """or and nor not maybe perhaps possibly either approximately about roughly times plus minus over
-    divided squared cubed factorial percent pct cent per pi sin cos tan log ln exp sqrt mod hundred
-    hundreds thousand thousands million millions billion billions trillion trillions dozen dozens half
-    halves third thirds quarter quarters fourth fourths fifth fifths sixth sixths seventh sevenths eighth
-    eighths ninth ninths tenth tenths hundredth hundredths thousandth thousandths millionth
-    millionths""".split()
-)
+    {
+        "or", "and", "nor", "not", "maybe", "perhaps", "possibly", "either", "approximately", "about",
+        "roughly", "times", "plus", "minus", "over", "divided", "squared", "cubed", "factorial", "percent",
+        "pct", "cent", "per", "pi", "sin", "cos", "tan", "log", "ln", "exp", "sqrt", "mod", "hundred",
+        "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions", "trillion",
+        "trillions", "dozen", "dozens", "half", "halves", "third", "thirds", "quarter", "quarters",
+        "fourth", "fourths", "fifth", "fifths", "sixth", "sixths", "seventh", "sevenths", "eighth",
+        "eighths", "ninth", "ninths", "tenth", "tenths", "hundredth", "hundredths", "thousandth",
+        "thousandths", "millionth", "millionths",
+    }
+)  # fmt: skip
 
 
 def split_noun(text: str) -> tuple[str, str] | None:

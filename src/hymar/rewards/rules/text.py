@@ -37,7 +37,9 @@ _JOINERS = frozenset({"and", "or", "nor"})
 
 # LaTeX text wrappers whose command name is not part of the answer: "\text{odd}" is "odd". Only the
 # command name is removed; its braces become spaces with the rest of the punctuation.
-_LATEX_WRAPPER_RE = re.compile(r"\\(?:text|mathrm|textrm|textbf|mathbf|textit|mathit|textnormal|mbox|operatorname)\s*(?=\{)")
+_LATEX_WRAPPER_RE = re.compile(
+    r"\\(?:text|mathrm|textrm|textbf|mathbf|textit|mathit|textnormal|mbox|operatorname)\s*(?=\{)"
+)
 
 
 def normalize_text(s: str) -> str:

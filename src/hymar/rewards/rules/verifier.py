@@ -9,8 +9,12 @@ Flow of `verify`:
     4. Answer checks: bidi control characters -> invalid (see `limits`); over-long answer ->
        invalid; a hedge ("3 or 4", "maybe 5", "4?") -> 0.0 unless the gold (or, for multiple choice,
        an option's text) contains a hedge pattern itself, or, for math, "or" joins the values of a
-       gold that lists several ("x = 1 or x = -1" for "1, -1"); conflicting final answers -> 0.0 unless
-       every candidate (at most 3 are checked) equals the gold (``\\boxed{1/2} ... \\boxed{0.5}``).
+       gold that lists several ("x = 1 or x = -1" for "1, -1"), or "or" joins renderings of one value
+       that all equal the gold ("$\\frac{1}{2}$, or 0.5"; at most 3 alternatives); conflicting final
+       answers -> 0.0 unless every candidate (at most 3 are checked) equals the gold
+       (``\\boxed{1/2} ... \\boxed{0.5}``, or a box and a later "Final answer:" restatement).
+       A value picked from a last-line sentence (source ``last_line_value``) is used for numeric
+       types only; choice, yes/no and text golds get the whole line.
     5. Comparer by answer type: the task tag (`normalize_task`) or, for None/unknown tags, the type
        inferred from the gold (`infer_answer_type`): choice -> `compare_choice`, yesno ->
        `compare_yesno`, count -> `compare_count` (then `compare_math` when that cannot decide),
@@ -42,7 +46,13 @@ from hymar.rewards.base import PerSampleComponent
 from hymar.rewards.rules.answer_type import infer_answer_type, normalize_task
 from hymar.rewards.rules.base import Comparison
 from hymar.rewards.rules.choice import compare_choice, parse_options
-from hymar.rewards.rules.extract import Extraction, detect_hedge, extract_answer
+from hymar.rewards.rules.extract import (
+    Extraction,
+    as_whole_line,
+    clean_answer,
+    detect_hedge,
+    extract_answer,
+)
 from hymar.rewards.rules.limits import (
     DEFAULT_LIMITS,
     MAX_ANSWER_CHARS,
@@ -54,7 +64,12 @@ from hymar.rewards.rules.limits import (
     has_bidi_controls,
     strip_invisible,
 )
-from hymar.rewards.rules.text import compare_count, compare_text, compare_yesno, parse_count
+from hymar.rewards.rules.text import (
+    compare_count,
+    compare_text,
+    compare_yesno,
+    parse_count,
+)
 from hymar.rewards.types import Sample, Score
 
 #: at most this many conflicting candidates are compared with the gold (each may cost a symbolic call)
@@ -160,6 +175,9 @@ def _verify(
         prompt = None
 
     extraction = extract_answer(completion, limits)
+    if extraction.source == "last_line_value" and not _numeric_type(answer_type, gold):
+        # the value after the last "is" suits a numeric gold; "Yes, it is 5 m tall." is a yes/no answer
+        extraction = as_whole_line(extraction)
     info: dict[str, Any] = {"source": extraction.source, "answer_type": answer_type}
     if extraction.invalid:
         return Score.invalid(extraction.reason or "invalid completion", **info)
@@ -173,6 +191,9 @@ def _verify(
         return Score.invalid(f"answer too long ({len(answer)} > {limits.max_answer_chars} characters)", **info)
 
     if extraction.hedged and not _hedge_allowed(gold, answer_type, prompt, answer):
+        restated = _score_or_restatement(answer, extraction.confidence, gold, answer_type, prompt, tolerance, info)
+        if restated is not None:
+            return restated
         return Score(0.0, extraction.confidence, True, {**info, "method": "hedge", "reason": extraction.reason})
 
     if extraction.conflict:
@@ -180,6 +201,13 @@ def _verify(
 
     comparison = _compare(answer, gold, answer_type, prompt, tolerance)
     return _to_score(comparison, extraction.confidence, info)
+
+
+def _numeric_type(answer_type: str, gold: str) -> bool:
+    """Whether answers of this type are compared as numbers/math (see `_compare`)."""
+    if answer_type in ("math", "number", "count"):
+        return True
+    return answer_type == "text" and infer_answer_type(gold) == "number"
 
 
 def _compare(pred: str, gold: str, answer_type: str, prompt: str | None, tolerance: float) -> Comparison:
@@ -238,13 +266,66 @@ def _score_conflict(
         if has_bidi_controls(candidate):
             return Score.invalid("answer contains bidi control characters", **info)
         if detect_hedge(candidate) and not _hedge_allowed(gold, answer_type, prompt, candidate):
-            return wrong
+            restated = _score_or_restatement(candidate, 1.0, gold, answer_type, prompt, tolerance, info)
+            if restated is None or restated.value != 1.0:
+                return wrong
+            confidences.append(restated.confidence)
+            continue
         comparison = _compare(candidate, gold, answer_type, prompt, tolerance)
         if comparison.equal is not True:
             return wrong
         confidences.append(comparison.confidence)
     info.update(method="all_candidates_equal", reason="several renderings of the same answer")
     return Score(1.0, extraction.confidence * min(confidences), True, info)
+
+
+def or_alternatives(answer: str, max_parts: int = MAX_CONFLICT_CHECKS) -> list[str] | None:
+    """The alternatives an answer joins with the word "or" ("$\\frac{1}{2}$, or 0.5" -> [``\\frac{1}{2}``,
+    "0.5"]), cleaned like extracted answers; None when there is no "or" between two non-empty parts
+    or more than ``max_parts`` parts. ``\\text{ or }`` counts as "or". Linear: a split on whitespace."""
+    for wrapped in ("\\text{ or }", "\\text{or}", "\\mbox{ or }", "\\mathrm{ or }"):
+        answer = answer.replace(wrapped, " or ")
+    parts: list[list[str]] = [[]]
+    for token in answer.split():
+        if token.lower() == "or":
+            if len(parts) == max_parts:
+                return None
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    if len(parts) < 2:
+        return None
+    cleaned = [clean_answer(" ".join(p)) for p in parts]
+    return cleaned if all(cleaned) else None
+
+
+def _score_or_restatement(
+    answer: str,
+    confidence: float,
+    gold: str,
+    answer_type: str,
+    prompt: str | None,
+    tolerance: float,
+    info: dict[str, Any],
+) -> Score | None:
+    """An "or" that restates one value ("The answer is 1/2, or 0.5") is not a hedge: right when
+    every alternative equals the gold (as for conflicting boxes). None when the answer has no such
+    "or" or an alternative differs (the caller then scores the hedge as wrong)."""
+    if detect_hedge(answer) != "or":
+        return None
+    alternatives = or_alternatives(answer)
+    if alternatives is None:
+        return None
+    confidences = []
+    for alternative in alternatives:
+        if detect_hedge(alternative) is not None:
+            return None
+        comparison = _compare(alternative, gold, answer_type, prompt, tolerance)
+        if comparison.equal is not True:
+            return None
+        confidences.append(comparison.confidence)
+    info = {**info, "method": "all_alternatives_equal", "reason": "'or' joins renderings of the same answer"}
+    return Score(1.0, confidence * min(confidences), True, info)
 
 
 def _hedge_allowed(gold: str, answer_type: str, prompt: str | None, answer: str) -> bool:
