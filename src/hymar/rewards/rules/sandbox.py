@@ -48,7 +48,7 @@ _START_TIMEOUT = 60.0
 _START_RETRY_DELAY = 1.0
 _WORKER_NAME = "hymar-sandbox-worker"
 # Modules the shared runner imports in its fork server / workers: the symbolic math stack.
-SHARED_PRELOAD = ("sympy", "math_verify", "hymar.rewards.rules.math")
+SHARED_PRELOAD = ("sympy", "math_verify", "hymar.rewards.rules.math", "hymar.rewards.rules.symbolic_warmup")
 
 
 @dataclass(frozen=True)
