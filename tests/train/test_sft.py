@@ -200,6 +200,6 @@ def test_default_size_on_the_task_suite_learns_the_format_and_part_of_the_answer
     format_rate = sum(bool(_FORMAT.fullmatch(t)) for t in texts) / len(texts)
     assert format_rate >= 0.8, texts[:5]
     answers = [re.search(r"<answer>(.*?)</answer>", t, re.S) for t in texts]
-    verifiable = [(m.group(1).strip() if m else None) == a for m, a in zip(answers, suite["test"]["answer"]) if a is not None]
+    verifiable = [(m.group(1).strip() if m else None) == a for m, a in zip(answers, suite["test"]["answer"], strict=True) if a is not None]
     accuracy = sum(verifiable) / len(verifiable)
     assert 0.0 < accuracy < 1.0  # partial: room left for GRPO
