@@ -9,27 +9,22 @@ Public API (imported lazily, so `perturb` works without datasets or Pillow):
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from hymar._lazy import lazy_exports
 
 _EXPORTS = {
-    "build_task_suite": "suite",
-    "task_corpus": "suite",
-    "generate_problems": "suite",
-    "DOMAINS": "suite",
-    "TASK_OF_DOMAIN": "suite",
-    "VERIFIABLE_DOMAINS": "suite",
-    "perturb_reference": "perturb",
-    "perturb_completion": "perturb",
-    "perturb_answer": "perturb",
-    "Perturbed": "perturb",
-    "ASPECTS": "perturb",
+    "build_task_suite": "hymar.data.synthetic.suite",
+    "task_corpus": "hymar.data.synthetic.suite",
+    "generate_problems": "hymar.data.synthetic.suite",
+    "DOMAINS": "hymar.data.synthetic.suite",
+    "TASK_OF_DOMAIN": "hymar.data.synthetic.suite",
+    "VERIFIABLE_DOMAINS": "hymar.data.synthetic.suite",
+    "perturb_reference": "hymar.data.synthetic.perturb",
+    "perturb_completion": "hymar.data.synthetic.perturb",
+    "perturb_answer": "hymar.data.synthetic.perturb",
+    "Perturbed": "hymar.data.synthetic.perturb",
+    "ASPECTS": "hymar.data.synthetic.perturb",
 }
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

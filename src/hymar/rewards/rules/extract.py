@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from hymar.rewards.rules.braces import matching_brace
 from hymar.rewards.rules.limits import (
     DEFAULT_LIMITS,
     MAX_BOXED,
@@ -501,21 +502,8 @@ def _unwrap_command(s: str) -> str:
         rest = s[len(command) :].lstrip()
         if not rest.startswith("{") or not rest.endswith("}"):
             continue
-        depth = 0
-        i = 0
-        while i < len(rest):
-            ch = rest[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    return rest[1:-1] if i == len(rest) - 1 else s
-            i += 1
-        return s
+        close = matching_brace(rest, 0)
+        return rest[1:-1] if close == len(rest) - 1 else s
     return s
 
 

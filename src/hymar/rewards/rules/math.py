@@ -68,6 +68,7 @@ from functools import lru_cache
 from typing import Any
 
 from hymar.rewards.rules.base import Comparison
+from hymar.rewards.rules.braces import matching_brace
 from hymar.rewards.rules.numbers import (
     NumberTooLarge,
     ParsedNumber,
@@ -173,30 +174,12 @@ def _unwrap_wrappers(s: str) -> str:
         m = _WRAPPER_START_RE.search(s, pos)
         if m is None:
             break
-        close = _matching_brace(s, m.end() - 1)
+        close = matching_brace(s, m.end() - 1)
         if close is None:
             break
         s = f"{s[: m.start()]} {s[m.end() : close]} {s[close + 1 :]}"
         pos = m.start()
     return s
-
-
-def _matching_brace(s: str, open_at: int) -> int | None:
-    """Index of the brace closing the one at ``open_at`` (escaped ``\\{ \\}`` skipped), or None."""
-    depth, i = 0, open_at
-    while i < len(s):
-        ch = s[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return None
 
 
 _VAR_RE = re.compile(
