@@ -134,6 +134,10 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
 #: command name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "build-model": ("hymar.commands.build_model", "build the embedded tiny Qwen2.5-VL-architecture policy"),
+    "train-rm": ("hymar.commands.train_rm", "train a scalar or vector (per-aspect) reward model"),
+    "train": ("hymar.commands.train", "align a policy with GRPO driven by a hymar reward"),
+    "eval": ("hymar.commands.evaluate", "generate on a test split and score with the verifiers"),
+    "demo": ("hymar.commands.demo", "the method end to end in miniature: SFT, RM, GRPO per preset, report"),
 }
 
 

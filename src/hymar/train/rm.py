@@ -27,6 +27,7 @@ accuracy shows that honestly.
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from collections import Counter
@@ -150,7 +151,7 @@ def _build_backbone(out: Path, config: RMRunConfig, suite: Any) -> str:
     return str(build_tiny_vlm(out / BACKBONE_DIR, task_corpus(suite["train"]), SIZES[config.model_size], seed=config.seed))
 
 
-def _collect_pairs(config: RMRunConfig, suite: Any, train_rows: list[dict], test_rows: list[dict]) -> _Data:
+def _collect_pairs(config: RMRunConfig, train_rows: list[dict], test_rows: list[dict]) -> _Data:
     train: list[PreferencePair] = []
     held_out: list[PreferencePair] = []
     synthetic_aspects = [a for a in config.aspects if a in ASPECTS]
@@ -193,13 +194,16 @@ def calibration_samples(rows: Sequence[Mapping[str, Any]], seed: int = 0) -> lis
         if correct is None or row.get("answer") is None or row.get("task") == "open":
             continue
         prompt_text = prompt_to_text(row["prompt"])
-        wrong = perturb_completion(correct, rng, answer=row["answer"], task=row["task"], prompt=prompt_text, kind="wrong_answer").text
+        try:
+            wrong = perturb_completion(correct, rng, answer=row["answer"], task=row.get("task"), prompt=prompt_text, kind="wrong_answer").text
+        except ValueError:  # no <answer> section to perturb (user data)
+            continue
         for completion in (correct, wrong):
-            verdict = verify(completion, row["answer"], task=row["task"], prompt=prompt_text)
+            verdict = verify(completion, row["answer"], task=row.get("task"), prompt=prompt_text)
             if not verdict.applies:
                 continue
             image = row.get("image")
-            sample = Sample(row["prompt"], completion, () if image is None else (image,), answer=row["answer"], task=row["task"])
+            sample = Sample(row["prompt"], completion, () if image is None else (image,), answer=row["answer"], task=row.get("task"))
             out.append((sample, float(verdict.value >= 0.5), row.get("task") or "default"))
     return out
 
@@ -217,7 +221,7 @@ def _calibrate(model: Any, processor: Any, test_rows: list[dict], config: RMRunC
     for items in splits:
         raw = score_rendered(model, processor, [render_sample(s, processor) for s, _, _ in items], config.train.batch_size * 2, device)
         totals = [sum(w * r for w, r in zip(config.weights, row)) for row in raw]
-        kept = [(t, y, d) for t, (_, y, d) in zip(totals, items) if t == t]  # t == t drops NaN
+        kept = [(t, y, d) for t, (_, y, d) in zip(totals, items) if not math.isnan(t)]
         scored.append(([t for t, _, _ in kept], [y for _, y, _ in kept], [d for _, _, d in kept]))
     (fs, fy, fd), (es, ey, ed) = scored
     calibration, report = calibration_report(fs, fy, fd, es, ey, ed, method=config.calibration_method)
@@ -227,20 +231,26 @@ def _calibrate(model: Any, processor: Any, test_rows: list[dict], config: RMRunC
     return report
 
 
-def _save(model: Any, processor: Any, out: Path, config: RMRunConfig, backbone: str) -> None:
-    from hymar.rewards.model.spec import RewardModelSpec
-
+def _save(model: Any, processor: Any, out: Path) -> None:
     model.save_pretrained(out)
     processor.save_pretrained(out)
     image_processor = getattr(processor, "image_processor", None)
     if image_processor is not None:
         # the stand-alone preprocessor_config.json, which the image-only processor fallback reads
         image_processor.save_pretrained(out)
-    extra = {"trained_by": "hymar train-rm", "kind": "vector" if config.vector else "scalar", "backbone": backbone, "calibration": CALIBRATION_FILE}
+
+
+def _save_spec(out: Path, config: RMRunConfig, backbone: str, calibrated: bool) -> None:
+    """``hymar_reward.json``: aspect names and weights, multimodal, and where the run came from."""
+    from hymar.rewards.model.spec import RewardModelSpec
+
+    extra: dict[str, Any] = {"trained_by": "hymar train-rm", "kind": "vector" if config.vector else "scalar", "backbone": backbone}
+    if calibrated:
+        extra["calibration"] = CALIBRATION_FILE
     RewardModelSpec(config.model_aspects, dict(zip(config.model_aspects, config.weights)), True, extra).save(out)
 
 
-def run_train_rm(out_dir: str | Path, config: RMRunConfig = RMRunConfig()) -> dict[str, Any]:  # noqa: B008 - frozen
+def run_train_rm(out_dir: str | Path, config: RMRunConfig = RMRunConfig()) -> dict[str, Any]:  # frozen: a shared default is safe
     """Build data, train, save and evaluate a reward model; see the module docstring.
 
     Args:
@@ -290,7 +300,7 @@ def _run(out: Path, config: RMRunConfig) -> dict[str, Any]:
     # 2. data
     mark = time.perf_counter()
     train_rows, test_rows = list(suite["train"]), list(suite["test"])
-    data = _collect_pairs(config, suite, train_rows, test_rows)
+    data = _collect_pairs(config, train_rows, test_rows)
     times["data"] = time.perf_counter() - mark
 
     # 3. train
@@ -304,8 +314,8 @@ def _run(out: Path, config: RMRunConfig) -> dict[str, Any]:
     stats = train_pairs(model, processor, data.train, config.model_aspects, config.weights, train_config, device)
     times["train"] = time.perf_counter() - mark
 
-    # 4. save
-    _save(model, processor, out, config, backbone)
+    # 4. save (the spec last: it names calibration.json only when one was written)
+    _save(model, processor, out)
 
     # 5. report
     mark = time.perf_counter()
@@ -313,6 +323,7 @@ def _run(out: Path, config: RMRunConfig) -> dict[str, Any]:
     chosen, rejected = score_pairs(model, processor, data.held_out, batch, device) if data.held_out else ([], [])
     accuracy = pairwise_accuracy(data.held_out, chosen, rejected, config.model_aspects, config.weights)
     calibration = _calibrate(model, processor, data.test_rows, config, device, out)
+    _save_spec(out, config, backbone, calibrated=calibration is not None)
     times["eval"] = time.perf_counter() - mark
     times["total"] = time.perf_counter() - start
     trained_aspects = Counter(p.aspect for p in data.train)

@@ -5,7 +5,7 @@
 padding=True)``. Training on the same rendering matters: a reward model trained on one text layout
 and scored on another sees inputs it never learned. So this module reuses those two functions.
 
-Imports torch lazily (in `encode`).
+No torch import here: the processor returns the tensors.
 """
 
 from __future__ import annotations

@@ -81,16 +81,19 @@ class TrainStats:
     wall_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        window = max(1, len(self.losses) // 10)
-        mean = (lambda xs: round(sum(xs) / len(xs), 4) if xs else None)  # noqa: E731
+        window = max(1, len(self.losses) // 10)  # first / last 10% of steps: single losses are noisy
         return {
             "steps": self.steps,
             "pairs_seen": self.pairs_seen,
             "skipped_too_long": self.skipped_too_long,
-            "first_loss": mean(self.losses[:window]),
-            "final_loss": mean(self.losses[-window:]),
+            "first_loss": _mean(self.losses[:window]),
+            "final_loss": _mean(self.losses[-window:]),
             "wall_seconds": round(self.wall_seconds, 2),
         }
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
 
 
 def head_targets(pairs: Sequence[PreferencePair], aspects: Sequence[str]) -> list[int]:
@@ -103,14 +106,6 @@ def head_targets(pairs: Sequence[PreferencePair], aspects: Sequence[str]) -> lis
         return [0] * len(pairs)
     index = {name: k for k, name in enumerate(aspects)}
     return [index.get(p.aspect, -1) for p in pairs]
-
-
-class _Prepared:
-    """Rendered texts of every pair, computed once (rendering and image decoding are per pair, not per step)."""
-
-    def __init__(self, pairs: Sequence[PreferencePair], processor: Any) -> None:
-        self.pairs = list(pairs)
-        self.rendered: list[tuple[Rendered, Rendered]] = [render_pair(p, processor) for p in self.pairs]
 
 
 def _pair_loss(
@@ -143,9 +138,14 @@ def _pair_loss(
     return loss, margin.detach()
 
 
-def _encode_pairs(prepared: _Prepared, indices: Sequence[int], processor: Any, device: Any, max_length: int):
-    """(encoded batch, kept indices): chosen rows first, then rejected; over-long pairs dropped."""
-    items = [prepared.rendered[i][0] for i in indices] + [prepared.rendered[i][1] for i in indices]
+def _encode_pairs(pairs: Sequence[PreferencePair], indices: Sequence[int], processor: Any, device: Any, max_length: int):
+    """(encoded batch, kept indices): chosen rows first, then rejected; over-long pairs dropped.
+
+    Rendering happens per batch, not once up front: a large human-preference set would otherwise hold
+    every decoded image in memory, and rendering costs well under a millisecond per pair.
+    """
+    rendered = [render_pair(pairs[i], processor) for i in indices]
+    items = [c for c, _ in rendered] + [r for _, r in rendered]
     enc = encode(processor, items, device)
     sizes = lengths(enc)
     n = len(indices)
@@ -155,7 +155,7 @@ def _encode_pairs(prepared: _Prepared, indices: Sequence[int], processor: Any, d
     kept = [i for i, bad in zip(indices, long) if not bad]
     if not kept:
         return None, []
-    return _encode_pairs(prepared, kept, processor, device, max_length)
+    return _encode_pairs(pairs, kept, processor, device, max_length)
 
 
 def _batches(n: int, batch_size: int, steps: int, seed: int):
@@ -206,7 +206,6 @@ def train_pairs(
         raise ValueError(f"model has {model.n_aspects} outputs but {len(aspects)} aspects / {len(weights)} weights")
     stats = TrainStats()
     start = time.perf_counter()
-    prepared = _Prepared(pairs, processor)
     targets = head_targets(pairs, aspects)
     weight_vec = torch.tensor(list(weights), dtype=torch.float32, device=device)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -224,7 +223,7 @@ def train_pairs(
     bar = tqdm(total=config.steps, desc="hymar train-rm", disable=not config.progress, leave=False)
     running_acc = None
     for indices in _batches(len(pairs), config.batch_size, config.steps, config.seed):
-        enc, kept = _encode_pairs(prepared, indices, processor, device, config.max_length)
+        enc, kept = _encode_pairs(pairs, indices, processor, device, config.max_length)
         skipped.update(set(indices) - set(kept))
         if enc is not None:
             rewards = model(**enc).float()
@@ -271,8 +270,11 @@ def score_rendered(model: Any, processor: Any, items: Sequence[Rendered], batch_
 
 
 def score_pairs(model: Any, processor: Any, pairs: Sequence[PreferencePair], batch_size: int = 32, device: Any = "cpu") -> tuple[list[list[float]], list[list[float]]]:
-    """(chosen outputs, rejected outputs), each [n_pairs][n_aspects]."""
-    rendered = [render_pair(p, processor) for p in pairs]
-    chosen = score_rendered(model, processor, [c for c, _ in rendered], batch_size, device)
-    rejected = score_rendered(model, processor, [r for _, r in rendered], batch_size, device)
+    """(chosen outputs, rejected outputs), each [n_pairs][n_aspects]; pairs are rendered chunk by chunk."""
+    chosen: list[list[float]] = []
+    rejected: list[list[float]] = []
+    for start in range(0, len(pairs), batch_size):
+        rendered = [render_pair(p, processor) for p in pairs[start : start + batch_size]]
+        chosen += score_rendered(model, processor, [c for c, _ in rendered], batch_size, device)
+        rejected += score_rendered(model, processor, [r for _, r in rendered], batch_size, device)
     return chosen, rejected
