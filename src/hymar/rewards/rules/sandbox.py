@@ -46,6 +46,10 @@ DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 _START_TIMEOUT = 60.0
 # After a failed start, callers get an error at once for this long instead of respawning in a loop.
 _START_RETRY_DELAY = 1.0
+# How long a call may wait for a worker to start or free up. Not part of the call's own budget: a
+# worker's start-up (fork server, sympy import, cache warm-up: ~1-2 s) has nothing to do with the
+# input, and counting it made the first symbolic comparison of a process time out.
+_ACQUIRE_TIMEOUT = 15.0
 _WORKER_NAME = "hymar-sandbox-worker"
 # Modules the shared runner imports in its fork server / workers: the symbolic math stack.
 SHARED_PRELOAD = ("sympy", "math_verify", "hymar.rewards.rules.math", "hymar.rewards.rules.symbolic_warmup")
@@ -275,12 +279,13 @@ class BoundedRunner:
         Args:
             fn: a picklable (module-level) function.
             *args: picklable arguments.
-            timeout: seconds for waiting for a worker plus running the call.
+            timeout: seconds for running the call, counted once a worker has it (waiting for a
+                worker to start or free up is bounded separately).
 
         Returns:
             An Outcome; never raises for failures of ``fn`` or of the worker.
         """
-        return self._run_items(fn, [args], timeout, first_deadline=time.monotonic() + timeout)[0]
+        return self._run_items(fn, [args], timeout)[0]
 
     def run_many(
         self, fn: Callable[..., Any], args_list: Iterable[Sequence[Any]], timeout_each: float
@@ -302,7 +307,7 @@ class BoundedRunner:
         items = [tuple(a) for a in args_list]
         if not items:
             return []
-        return self._run_items(fn, items, timeout_each, first_deadline=time.monotonic() + timeout_each)
+        return self._run_items(fn, items, timeout_each)
 
     def warm(self, wait: float = _START_TIMEOUT) -> bool:
         """Start all workers now; wait up to ``wait`` seconds for them. True when all are ready."""
@@ -333,19 +338,18 @@ class BoundedRunner:
     # -- internals ----------------------------------------------------------------------------
 
     def _run_items(
-        self, fn: Callable[..., Any], items: list[tuple[Any, ...]], budget: float, first_deadline: float
+        self, fn: Callable[..., Any], items: list[tuple[Any, ...]], budget: float
     ) -> list[Outcome]:
         self._check_pid()
         outcomes: list[Outcome] = []
-        deadline = first_deadline
         while len(outcomes) < len(items):
-            worker, error = self._acquire(deadline)
+            worker, error = self._acquire(time.monotonic() + max(budget, _ACQUIRE_TIMEOUT))
             if worker is None:
                 timed_out = error == "timeout"
-                reason = "no worker free within the time budget" if timed_out else error
+                reason = "no worker free in time" if timed_out else error
                 outcomes.append(Outcome(ok=False, error=reason, timed_out=timed_out))
-                deadline = time.monotonic() + budget
                 continue
+            deadline = time.monotonic() + budget  # the call's own budget starts once it has a worker
             pending = items[len(outcomes):]
             try:
                 worker.conn.send((len(pending), pickle.dumps((fn, pending), protocol=pickle.HIGHEST_PROTOCOL)))
