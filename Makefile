@@ -1,5 +1,6 @@
 # make test: create .venv if missing, install hymar with its test extras, run the test suite.
-# make demo: the main job (for now: `hymar score` on the bundled example rollouts, with a per-component table).
+# make demo: the main job: `hymar demo` (tiny VLM, SFT, reward model, GRPO per reward preset, report) into out/demo.
+# make score-example: `hymar score` on the bundled example rollouts, with a per-component table.
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: test test-fast demo bench install clean
+.PHONY: test test-fast demo score-example bench install clean
 
 install: $(STAMP)
 
@@ -28,6 +29,9 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 demo: $(STAMP)
+	$(BIN)/hymar demo --out out/demo
+
+score-example: $(STAMP)
 	$(BIN)/hymar score examples/rollouts.jsonl -o out/scored.jsonl --preset harmo
 
 bench: $(STAMP)

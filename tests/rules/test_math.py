@@ -283,3 +283,21 @@ def test_never_raises_on_odd_types():
     for pred, gold in [(None, "1"), ("1", None), (3, "3"), ("1", b"1")]:
         result = compare_math(pred, gold)  # type: ignore[arg-type]
         assert isinstance(result, Comparison)
+
+
+@pytest.mark.parametrize(
+    "pred, gold, equal, method",
+    [
+        ("the", "4", False, "non_numeric"),  # sampled word against a number: decided without sympy
+        ("your answer", "12", False, "non_numeric"),  # several words
+        ("P", "4", False, "non_numeric"),  # a lone variable is not a number
+        ("pi", "3.14", None, None),  # a constant name can denote the number: left to the symbolic path
+        ("e", "2.72", None, None),  # same for e
+    ],
+)
+def test_word_answers_against_numeric_gold(pred, gold, equal, method):
+    got = compare_math(pred, gold)
+    if method is None:
+        assert got.method != "non_numeric"
+    else:
+        assert (got.equal, got.method) == (equal, method)

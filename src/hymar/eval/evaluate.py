@@ -11,7 +11,8 @@ Per row (one greedy completion per prompt):
 - adherence: `InstructionAdherence` (format + the constraints the prompt states), where it applies.
 - length: words of the completion, whitespace-split (the unit of the presets' length penalty).
 - model reward (optional): the "model" component of a reward preset/config (embedding similarity to
-  the reference by default, or a learned reward model), mean over rows where it applies; and the
+  the reference by default, or a learned reward model), scored on every row (not only where the
+  hybrid routes to it) and averaged over the rows where it applies; and the
   preset's total reward with each row as its own group (a group-relative length term is then 0).
 
 Aggregates per domain (the ``domain`` column, else the task tag) and "overall". Overall accuracy is
@@ -246,7 +247,10 @@ def _reward_scores(reward: Any, samples: list[Sample]) -> tuple[list[float | Non
     reward = resolve_reward(reward)
     groups = list(range(n))  # one completion per prompt: every row is its own group
     result = reward(samples, groups)
-    scores = result.components.get("model")  # presets name their model-based component "model"
+    # Scored directly on every row: inside the reward, a zero-weight model component is only run where
+    # the hybrid routing needs it (``hybrid.score_model: routed``), which would hide it on verifiable rows.
+    component = getattr(reward, "components", {}).get("model")  # presets name their model-based component "model"
+    scores = component(samples, groups) if component is not None else None
     model = [float(s.value) if s.applies else None for s in scores] if scores is not None else [None] * n
     totals = [float(r) if math.isfinite(r) else None for r in result.rewards]
     return model, totals

@@ -92,7 +92,7 @@ def generate_completions(
     model: Any,
     processing_class: Any,
     rows: Sequence[Mapping[str, Any]],
-    settings: GenerationSettings = GenerationSettings(),  # noqa: B008 - frozen, so a shared default is safe
+    settings: GenerationSettings = GenerationSettings(),
     *,
     progress: bool = True,
 ) -> list[str]:

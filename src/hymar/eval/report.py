@@ -91,11 +91,11 @@ def result_to_markdown(result: EvalResult) -> str:
         if with_reward:
             cells += [_num(stats.model_reward), _num(stats.reward)]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
+    note = (
         "Accuracy: the rule verifier's verdict on rows with a gold answer (open-ended rows have none); "
-        "overall is micro-averaged. Format: fraction of the <think>/<answer> checks passed.",
-    ]
+        "overall is micro-averaged. Format: fraction of the <think>/<answer> checks passed."
+    )
+    lines += ["", note]
     examples = _examples(result)
     if examples:
         lines += ["", "## Example generations", "", "| domain | answer | correct | completion |", "|---|---|---|---|"]

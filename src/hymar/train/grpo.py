@@ -28,7 +28,8 @@ Where this departs from the paper (HARMO, arXiv 2510.05283; details we could not
 
 - The paper's GRPO settings (group size, KL, clip range, learning rate) are unknown to us; the defaults
   here suit the embedded tiny policy on 2 CPU cores (``num_generations=8``, ``beta=0`` as in TRL, a
-  high learning rate because the tiny policy is trained from scratch). For Qwen2.5-VL-3B use a learning
+  learning rate of 1e-4, high for RL because the tiny policy is trained from scratch; 5e-4 collapsed
+  the SFT'd tiny policy within three steps in our check). For Qwen2.5-VL-3B use a learning
   rate around 1e-6 and a small ``beta`` (e.g. 0.04) on a GPU.
 - The paper trains with its own framework; TRL's generation loop, clipping (epsilon 0.2) and loss
   aggregation are used here unchanged.
@@ -55,6 +56,9 @@ ADVANTAGES = {"harmo": "none", "grpo": "group", "batch": "batch"}
 #: ``GRPOConfig.loss_type`` values of TRL 1.16
 LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
 DEFAULT_PRESET = "hybrid-aspects-length"
+#: at most this many dataset rows (one per task tag) are scored once before training, so the reward's
+#: models load before the first step (see `hymar.train.grpo_timing.warm_reward`)
+WARMUP_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class GRPOSettings:
         prompts_per_step: prompts per optimizer step; a step scores ``prompts_per_step * num_generations``
             rollouts (TRL's ``per_device_train_batch_size``).
         max_completion_length: generated tokens per rollout.
-        learning_rate: peak AdamW learning rate (constant schedule after ``warmup_steps``).
+        learning_rate: AdamW learning rate (constant schedule).
         max_steps: optimizer steps; > 0 overrides ``epochs``.
         epochs: passes over the prompts when ``max_steps <= 0``.
         temperature: sampling temperature of the rollouts.
@@ -89,7 +93,7 @@ class GRPOSettings:
     num_generations: int = 8
     prompts_per_step: int = 2
     max_completion_length: int = 64
-    learning_rate: float = 5e-4
+    learning_rate: float = 1e-4
     max_steps: int = -1
     epochs: float = 1.0
     temperature: float = 1.0
@@ -202,7 +206,7 @@ class GRPORecipe:
         out_dir: str | Path,
         *,
         reward: Any = DEFAULT_PRESET,
-        settings: GRPOSettings = GRPOSettings(),  # noqa: B008 - frozen, so a shared default is safe
+        settings: GRPOSettings = GRPOSettings(),
         callbacks: Sequence[Any] = (),
     ):
         self.policy_path = policy_path
@@ -216,6 +220,7 @@ class GRPORecipe:
         self.component_names: list[str] = []
         self.wall_seconds: float | None = None
         self.device = "cpu"
+        self.warmup_seconds: float | None = None
 
     def setup(self) -> None:
         """Load the policy, map the data, build the (timed) reward functions and the trainer."""
@@ -225,7 +230,7 @@ class GRPORecipe:
         from hymar.integrations.trl import make_reward_funcs
         from hymar.models.loading import load_policy
         from hymar.train.grpo_data import to_grpo_dataset
-        from hymar.train.grpo_timing import RewardClock, StepTimer, timed
+        from hymar.train.grpo_timing import RewardClock, StepTimer, timed, warm_reward
 
         s = self.settings
         cpu = (not torch.cuda.is_available()) if s.use_cpu is None else s.use_cpu
@@ -235,6 +240,8 @@ class GRPORecipe:
         data = to_grpo_dataset(self.train_dataset, keep_images=multimodal)
         funcs, weights = make_reward_funcs(self.reward, group_size=s.num_generations)
         self.component_names = list(funcs[0].component_names)
+        warm_rows = [self.train_dataset[i] for i in _one_row_per_task(self.train_dataset)]
+        self.warmup_seconds = warm_reward(funcs[0].reward, warm_rows)
         clock = RewardClock()
         self.timer = StepTimer(clock)
         bf16 = (not cpu) and torch.cuda.is_bf16_supported()
@@ -279,10 +286,23 @@ class GRPORecipe:
             "first_logged_reward": rewards[0] if rewards else None,
             "last_logged_reward": rewards[-1] if rewards else None,
             "timing": self.timer.summary() if self.timer is not None else None,
+            "reward_warmup_seconds": None if self.warmup_seconds is None else round(self.warmup_seconds, 2),
             "device": self.device,
         }
         (self.out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         return self.out
+
+
+def _one_row_per_task(dataset: Any, scan: int = 64) -> list[int]:
+    """Indices of the first row of each task tag among the first ``scan`` rows (at most `WARMUP_ROWS`):
+    an open-ended row is what makes a routed model component load its model."""
+    n = min(scan, len(dataset))
+    if "task" not in dataset.column_names:
+        return list(range(min(WARMUP_ROWS, n)))
+    seen: dict[Any, int] = {}
+    for i, task in enumerate(dataset.select_columns(["task"])[:n]["task"]):
+        seen.setdefault(task, i)
+    return sorted(seen.values())[:WARMUP_ROWS]
 
 
 def _point_tensorboard(trainer: Any, log_dir: Path) -> None:

@@ -3,7 +3,8 @@
 `TimedRewardFunction` wraps each TRL reward function and adds the seconds spent inside it to a shared
 `RewardClock`; `StepTimer` (a ``TrainerCallback``) records each optimizer step's wall time and the reward
 seconds that fell into it. The issue's target ("reward computation takes at most 10% of a GRPO step's
-wall time with the full preset") is read off `StepTimer.summary`.
+wall time with the full preset") is read off `StepTimer.summary`; `warm_reward` moves the reward's
+one-off start-up (model loading, the verifier's sandbox workers) before the first step.
 
 The wrapper times what TRL waits for: building `Sample` objects from TRL's arguments, the single hybrid
 scoring of the batch (the total function) and the per-component views (cache reads). TRL's own
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
@@ -68,6 +69,49 @@ def timed(funcs: Sequence[Callable[..., Any]], clock: RewardClock) -> list[Calla
     return [TimedRewardFunction(f, clock) for f in funcs]
 
 
+def warm_reward(reward: Any, rows: Sequence[Mapping[str, Any]]) -> float:
+    """Pay a reward's one-off start-up costs before training, so step times show the steady state.
+
+    Scores one small batch built from ``rows`` (each row's demonstration, or its gold answer or
+    reference in answer tags) through the whole reward, which loads lazily built models such as the
+    embedding encoder; and starts the rule verifier's sandbox worker pool (forkserver boot, sympy and
+    math-verify imports, ~0.3-2 s) when the reward has a rule verifier, since only odd answers reach
+    it and the first one would otherwise land in some later step.
+
+    Args:
+        reward: a resolved hymar reward (``component_names``, ``__call__(samples, groups)``).
+        rows: a few task rows (prompt, image, answer, reference, task, demonstration).
+
+    Returns:
+        Seconds spent.
+    """
+    from hymar.rewards.rules.verifier import AccuracyReward
+    from hymar.rewards.types import Sample
+
+    start = time.perf_counter()
+    samples = []
+    for row in rows:
+        target = row.get("demonstration") or f"<answer>{row.get('answer') or row.get('reference') or ''}</answer>"
+        samples.append(
+            Sample(
+                prompt=row.get("prompt") or "",
+                completion=target,
+                images=(row["image"],) if row.get("image") is not None else (),
+                answer=row.get("answer"),
+                reference=row.get("reference"),
+                task=row.get("task"),
+            )
+        )
+    if samples:
+        reward(samples, list(range(len(samples))))
+    components = getattr(reward, "components", None)
+    if isinstance(components, Mapping) and any(isinstance(c, AccuracyReward) for c in components.values()):
+        from hymar.rewards.rules.sandbox import shared_runner
+
+        shared_runner().warm()
+    return time.perf_counter() - start
+
+
 def _trainer_callback_base() -> type:
     from transformers import TrainerCallback
 
@@ -87,11 +131,11 @@ class StepTimer(_trainer_callback_base()):
         self._start: float | None = None
         self._reward_start = 0.0
 
-    def on_step_begin(self, args, state, control, **kwargs):  # noqa: D102 - TrainerCallback hook
+    def on_step_begin(self, args, state, control, **kwargs):
         self._start = time.perf_counter()
         self._reward_start = self.clock.seconds
 
-    def on_step_end(self, args, state, control, **kwargs):  # noqa: D102 - TrainerCallback hook
+    def on_step_end(self, args, state, control, **kwargs):
         if self._start is None:
             return
         wall = time.perf_counter() - self._start

@@ -769,7 +769,23 @@ def _prepare(pred: Any, gold: Any, tol: float) -> Comparison | _Job:
         return Comparison.undecided(f"answer over size limit ({exc})", method="size_limit")
     if fast is not None:
         return fast
+    if _BARE_WORDS_RE.fullmatch(p) and p.lower() not in _CONSTANT_NAMES and _gold_is_number(g):
+        # Sampled text such as "the" or "your" against "4": sympy would read it as a product of
+        # symbols and spend milliseconds deciding what is plain from here.
+        return Comparison(False, 1.0, "non_numeric", "a word answer for a numeric gold")
     return _symbolic_job(p, g, tol)
+
+
+# Words with no digit, backslash or operator; constant names that can denote a number are excluded.
+_BARE_WORDS_RE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){0,20}")
+_CONSTANT_NAMES = frozenset({"e", "i", "pi", "inf", "infty", "infinity", "oo"})
+
+
+def _gold_is_number(g: str) -> bool:
+    try:
+        return parse_number_ex(g) is not None
+    except NumberTooLarge:
+        return False
 
 
 def compare_math(pred: str, gold: str, *, tolerance: float = 1e-6, timeout: float = 1.0) -> Comparison:

@@ -1,0 +1,217 @@
+"""`hymar train OUT_DIR`: GRPO on a policy, driven by a hymar reward preset or config (see `hymar.train.grpo`).
+
+Data: the synthetic task suite's train split (default) or a user dataset (``--dataset``: JSONL with
+images, a folder or a Hub name, columns mapped with ``--column-map``). Writes the aligned policy to
+OUT_DIR with ``checkpoint-N/`` folders, TensorBoard logs in ``OUT_DIR/logs`` (every reward component's
+curve) and ``grpo_metrics.json`` (step time, share of it spent computing rewards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from hymar.train.grpo import (
+    ADVANTAGES,
+    DEFAULT_PRESET,
+    LOSS_TYPES,
+    METRICS_FILE,
+    GRPOSettings,
+)
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+_DEFAULT = GRPOSettings()
+
+DESCRIPTION = "GRPO (TRL) on a policy with a hymar reward: checkpoints, TensorBoard logs per reward component."
+
+EPILOG = """\
+examples:
+  hymar train out/grpo --policy out/sft                        # full method on the synthetic suite
+  hymar train out/grpo --policy out/sft --preset rule-only --max-steps 50
+  hymar train out/grpo --policy out/sft --advantage grpo --loss-type dapo
+  hymar train out/grpo --policy out/sft --set components.model.type=reward_model \\
+      --set components.model.args.path=out/rm
+  hymar train out/grpo --policy Qwen/Qwen2.5-VL-3B-Instruct --dataset data/train.jsonl \\
+      --column-map '{"question": "prompt", "gt": "answer", "image_path": "image"}' --learning-rate 1e-6 --beta 0.04
+
+advantage: harmo = r - mean(r) per group (no std division, TRL scale_rewards="none");
+           grpo = (r - mean) / std per group; batch = std over the whole batch.
+watch: tensorboard --logdir OUT_DIR/logs
+"""
+
+
+# ----------------------------------------------------------------------------- shared with `hymar eval`
+def add_dataset_arguments(parser: argparse.ArgumentParser, *, split: str, rows_flag: str, rows_default: int) -> None:
+    """Arguments choosing the task data: the synthetic suite (default) or a mapped user dataset."""
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", default=None, metavar="SOURCE", help="user dataset: JSONL file, folder or Hub name (default: the synthetic suite)")
+    data.add_argument("--split", default=split, help="split of --dataset (default: %(default)s)")
+    data.add_argument("--column-map", default=None, metavar="JSON", help='map user columns, e.g. \'{"question": "prompt", "gt": "answer"}\'')
+    data.add_argument("--image-root", default=None, metavar="DIR", help="folder relative image paths of --dataset start from")
+    data.add_argument("--task", default=None, metavar="TAG", help="task tag for rows of --dataset without one (math, choice, open, ...)")
+    data.add_argument(rows_flag, type=int, default=rows_default, metavar="N", help="synthetic suite rows (default: %(default)s)")
+    data.add_argument("--data-seed", type=int, default=0, help="synthetic suite seed (default: %(default)s)")
+    data.add_argument("--domains", default=None, metavar="A,B", help="synthetic suite domains (default: all)")
+    data.add_argument("--image-size", type=int, default=56, help="synthetic image side in pixels (default: %(default)s)")
+
+
+def load_task_dataset(args: argparse.Namespace, *, split: str, rows: int) -> Any:
+    """The dataset chosen by `add_dataset_arguments`' options.
+
+    Args:
+        args: parsed arguments.
+        split: "train" or "test" (the synthetic suite's split).
+        rows: synthetic rows of that split.
+
+    Returns:
+        A ``datasets.Dataset`` in the task layout.
+    """
+    if args.dataset is not None:
+        from hymar.data.adapter import load_mapped_dataset
+
+        column_map = json.loads(args.column_map) if args.column_map else None
+        if column_map is not None and not isinstance(column_map, dict):
+            raise ValueError("--column-map must be a JSON object")
+        return load_mapped_dataset(args.dataset, split=args.split, column_map=column_map, image_root=args.image_root, task=args.task)
+    from hymar.data.synthetic import build_task_suite
+
+    if rows < 1:
+        raise ValueError("the synthetic suite needs at least 1 row")
+    domains = [d.strip() for d in args.domains.split(",") if d.strip()] if args.domains else None
+    sizes = {"train": rows, "test": 0} if split == "train" else {"train": 0, "test": rows}
+    return build_task_suite(sizes["train"], sizes["test"], seed=args.data_seed, image_size=args.image_size, domains=domains)[split]
+
+
+def add_reward_arguments(parser: argparse.ArgumentParser, *, default: str | None) -> None:
+    """--preset / --config / --set, as in `hymar score`."""
+    reward = parser.add_argument_group("reward")
+    source = reward.add_mutually_exclusive_group()
+    source.add_argument("--preset", default=default, help="built-in reward preset" + (" (default: %(default)s)" if default else ""))
+    source.add_argument("--config", default=None, metavar="FILE", help="reward config YAML (see docs/config.md)")
+    reward.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a reward config field, e.g. hybrid.blend_threshold=0.9")
+
+
+def build_reward(args: argparse.Namespace) -> Any:
+    """The reward of --preset/--config/--set: a preset name as is (reports then name it), else a
+    `HybridReward`; None when neither --preset nor --config is given."""
+    if args.preset is None and args.config is None:
+        if args.set:
+            raise ValueError("--set needs --preset or --config")
+        return None
+    if args.config is None and not args.set:
+        from hymar.rewards.hybrid import preset_path
+
+        preset_path(args.preset)  # an unknown name fails here, before any model is loaded
+        return args.preset
+    # the same construction as `hymar score`, so a --set means the same thing in every command
+    from hymar.cli import _build_reward
+
+    return _build_reward(args)
+
+
+# ----------------------------------------------------------------------------- hymar train
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the subcommand's arguments to ``parser``."""
+    if parser.description is None:
+        parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("out_dir", metavar="OUT_DIR", help="run folder: policy, checkpoints, logs/, grpo_metrics.json")
+    parser.add_argument("--policy", default=None, metavar="PATH", help="policy folder or Hub id (default: build the untrained tiny VLM into OUT_DIR/initial-policy; SFT it first for a useful run)")
+    add_reward_arguments(parser, default=DEFAULT_PRESET)
+    add_dataset_arguments(parser, split="train", rows_flag="--train-rows", rows_default=400)
+    grpo = parser.add_argument_group("GRPO")
+    grpo.add_argument("--advantage", choices=sorted(ADVANTAGES), default=_DEFAULT.advantage, help="group advantage (default: %(default)s)")
+    grpo.add_argument("--loss-type", choices=LOSS_TYPES, default=_DEFAULT.loss_type, help="TRL loss aggregation (default: %(default)s)")
+    grpo.add_argument("--num-generations", type=int, default=_DEFAULT.num_generations, help="rollouts per prompt (default: %(default)s)")
+    grpo.add_argument("--prompts-per-step", type=int, default=_DEFAULT.prompts_per_step, help="prompts per optimizer step (default: %(default)s)")
+    grpo.add_argument("--max-completion-length", type=int, default=_DEFAULT.max_completion_length, help="tokens per rollout (default: %(default)s)")
+    grpo.add_argument("--learning-rate", type=float, default=_DEFAULT.learning_rate, help="AdamW learning rate (default: %(default)s)")
+    grpo.add_argument("--max-steps", type=int, default=_DEFAULT.max_steps, help="optimizer steps; <= 0 uses --epochs (default: %(default)s)")
+    grpo.add_argument("--epochs", type=float, default=_DEFAULT.epochs, help="passes over the prompts (default: %(default)s)")
+    grpo.add_argument("--temperature", type=float, default=_DEFAULT.temperature, help="rollout sampling temperature (default: %(default)s)")
+    grpo.add_argument("--beta", type=float, default=_DEFAULT.beta, help="KL coefficient (default: %(default)s)")
+    grpo.add_argument("--seed", type=int, default=_DEFAULT.seed, help="training seed (default: %(default)s)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--save-steps", type=int, default=100, help="checkpoint every N steps; 0: final model only (default: %(default)s)")
+    out.add_argument("--save-total-limit", type=int, default=None, help="keep at most N checkpoints")
+    out.add_argument("--logging-steps", type=int, default=_DEFAULT.logging_steps, help="steps between logged metrics (default: %(default)s)")
+    out.add_argument("--report-to", default="tensorboard", help="Trainer loggers, comma-separated, or none (default: %(default)s)")
+    out.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    out.add_argument("--cpu", dest="use_cpu", action="store_true", default=None, help="train on CPU even when CUDA is available")
+
+
+def _settings(args: argparse.Namespace) -> GRPOSettings:
+    report_to = tuple(r.strip() for r in args.report_to.split(",") if r.strip() and r.strip() != "none")
+    return GRPOSettings(
+        advantage=args.advantage,
+        loss_type=args.loss_type,
+        num_generations=args.num_generations,
+        prompts_per_step=args.prompts_per_step,
+        max_completion_length=args.max_completion_length,
+        learning_rate=args.learning_rate,
+        max_steps=args.max_steps,
+        epochs=args.epochs,
+        temperature=args.temperature,
+        beta=args.beta,
+        seed=args.seed,
+        save_steps=args.save_steps,
+        save_total_limit=args.save_total_limit,
+        logging_steps=args.logging_steps,
+        report_to=report_to,
+        use_cpu=args.use_cpu,
+        progress=args.progress,
+    )
+
+
+def _default_policy(out: Path, data: Any) -> Path:
+    from hymar.data.synthetic import task_corpus
+    from hymar.models.tiny import SIZES, build_tiny_vlm
+
+    folder = out / "initial-policy"
+    print(f"hymar train: no --policy; building the untrained tiny VLM in {folder} (a random policy earns "
+          "little reward: SFT it first for a useful run)", file=sys.stderr)
+    return build_tiny_vlm(folder, task_corpus(data), SIZES["default"])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run GRPO; print where the policy and logs went. Returns the exit code."""
+    from hymar.models.loading import ModelLoadError
+    from hymar.rewards.config import ConfigError
+    from hymar.train.grpo import LOG_DIR, run_grpo
+
+    try:
+        settings = _settings(args)
+        reward = build_reward(args)
+        data = load_task_dataset(args, split="train", rows=args.train_rows)
+        out = Path(args.out_dir)
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"{out} exists and is not a folder")
+        policy = args.policy if args.policy is not None else _default_policy(out, data)
+        folder = run_grpo(policy, data, out, reward=reward, settings=settings)
+    except (ValueError, OSError, ConfigError, ModelLoadError) as err:
+        print(f"hymar train: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    metrics = json.loads((folder / METRICS_FILE).read_text(encoding="utf-8"))
+    timing = metrics.get("timing") or {}
+    print(
+        f"{folder}: {metrics['steps']} steps in {metrics['wall_seconds']} s, reward {metrics['first_logged_reward']} -> "
+        f"{metrics['last_logged_reward']}, reward share of step time {timing.get('reward_share_steady')}; "
+        f"logs in {folder / LOG_DIR}"
+    )
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (``python -m hymar.commands.train``)."""
+    parser = argparse.ArgumentParser(prog="hymar train")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
