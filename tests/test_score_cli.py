@@ -145,3 +145,12 @@ def test_top_level_help_lists_commands_without_importing_them():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_set_on_a_config_file_keeps_the_file_name_in_errors(tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:1])
+    config = _mean_center_config(tmp_path)
+    code = main(["score", str(src), "-o", str(tmp_path / "o.jsonl"), "--config", str(config), "--set", "components.accuracy.weight=lots"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "reward.yaml: components.accuracy.weight" in err

@@ -10,53 +10,17 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 EXIT_OK, EXIT_LINE_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
-def _parse_set(items: Sequence[str]) -> dict[str, Any]:
-    """--set a.b.c=VALUE pairs -> nested dict; VALUE parsed as YAML (numbers, bools, lists, null)."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set {item!r}: expected KEY.PATH=VALUE")
-        node = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ValueError(f"--set {item!r}: {part!r} is set twice")
-        node[parts[-1]] = yaml.safe_load(raw)
-    return out
-
-
-def _build_reward(args: argparse.Namespace):
-    from hymar.rewards.hybrid import HybridReward, load_preset
-    from hymar.rewards.config import load_config
-
-    overrides = _parse_set(args.set or [])
-    if args.config:
-        if overrides:
-            from hymar.rewards.hybrid import _deep_merge
-            import yaml
-            from pathlib import Path
-
-            data = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
-            return HybridReward(load_config(_deep_merge(data, overrides)))
-        return HybridReward(load_config(args.config))
-    return HybridReward(load_preset(args.preset, overrides))
-
-
 def cmd_score(args: argparse.Namespace) -> int:
+    from hymar.commands.reward_args import reward_from_args
     from hymar.rewards.config import ConfigError
     from hymar.scoring import score_jsonl
 
     try:
-        reward = _build_reward(args)
+        reward = reward_from_args(args)
     except (ConfigError, ValueError, KeyError, ImportError) as err:
         print(f"hymar score: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -108,9 +108,9 @@ def build_reward(args: argparse.Namespace) -> Any:
         preset_path(args.preset)  # an unknown name fails here, before any model is loaded
         return args.preset
     # the same construction as `hymar score`, so a --set means the same thing in every command
-    from hymar.cli import _build_reward
+    from hymar.commands.reward_args import reward_from_args
 
-    return _build_reward(args)
+    return reward_from_args(args)
 
 
 # ----------------------------------------------------------------------------- hymar train

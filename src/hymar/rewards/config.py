@@ -130,24 +130,36 @@ class RewardConfig(_Strict):
         return self.components[name].type or name
 
 
-def load_config(source: str | Path | dict[str, Any]) -> RewardConfig:
+def read_config_file(path: str | Path) -> Any:
+    """The YAML data of a reward config file.
+
+    Raises:
+        ConfigError: unreadable file or invalid YAML, naming the file.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read reward config: {err.strerror}") from err
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+
+
+def load_config(source: str | Path | dict[str, Any], origin: str | None = None) -> RewardConfig:
     """Load and validate a reward config from a YAML path or a mapping.
 
+    Args:
+        source: a YAML file path, or the config as a mapping.
+        origin: the name errors give the source (default: the path, or "<dict>").
     Raises:
         ConfigError: with ``<file>: <field.path>: <problem>`` lines.
     """
-    origin = "<dict>"
     if isinstance(source, (str, Path)):
-        origin = str(source)
-        try:
-            text = Path(source).read_text(encoding="utf-8")
-        except OSError as err:
-            raise ConfigError(f"{origin}: cannot read reward config: {err.strerror}") from err
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise ConfigError(f"{origin}: not valid YAML: {err}") from err
+        origin = origin or str(source)
+        data = read_config_file(source)
     else:
+        origin = origin or "<dict>"
         data = source
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: a reward config is a mapping with a 'components' key")

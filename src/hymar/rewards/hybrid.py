@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
-from hymar.rewards.config import ConfigError, RewardConfig, load_config
+from hymar.rewards.config import ConfigError, RewardConfig, load_config, read_config_file
 from hymar.rewards.registry import build_component
 from hymar.rewards.types import RewardResult, Sample, Score, default_groups
 
@@ -58,6 +58,18 @@ def load_preset(name: str, overrides: Mapping[str, Any] | None = None) -> Reward
     if overrides:
         data = _deep_merge(data, overrides)
     return load_config(data)
+
+
+def load_reward_config(
+    *, config: str | Path | None = None, preset: str | None = None, overrides: Mapping[str, Any] | None = None
+) -> RewardConfig:
+    """A config file or a preset (default "harmo"), with ``overrides`` deep-merged into it."""
+    if config is not None:
+        data = read_config_file(config)
+        if overrides and isinstance(data, dict):
+            data = _deep_merge(data, overrides)
+        return load_config(data, origin=str(config))
+    return load_preset(preset or "harmo", overrides)
 
 
 class HybridReward:
