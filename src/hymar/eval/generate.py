@@ -25,6 +25,7 @@ class GenerationSettings:
         temperature: 0 = greedy; > 0 samples with this temperature.
         top_p: nucleus sampling mass (sampling only).
         seed: torch seed set before sampling (sampling only).
+        num_return_sequences: completions per prompt (> 1 needs sampling).
     """
 
     max_new_tokens: int = 128
@@ -32,12 +33,15 @@ class GenerationSettings:
     temperature: float = 0.0
     top_p: float = 1.0
     seed: int = 0
+    num_return_sequences: int = 1
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1 or self.batch_size < 1:
             raise ValueError(f"max_new_tokens and batch_size must be >= 1, got {self.max_new_tokens}, {self.batch_size}")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError(f"temperature must be >= 0 and top_p in (0, 1], got {self.temperature}, {self.top_p}")
+        if self.num_return_sequences < 1 or (self.num_return_sequences > 1 and self.temperature == 0):
+            raise ValueError(f"num_return_sequences must be >= 1, and > 1 only when sampling, got {self.num_return_sequences}")
 
 
 def vision_messages(prompt: Any, has_image: bool) -> list[dict[str, Any]]:
@@ -96,7 +100,7 @@ def generate_completions(
     *,
     progress: bool = True,
 ) -> list[str]:
-    """Generate one completion per row.
+    """Generate ``settings.num_return_sequences`` completions per row (one by default).
 
     Args:
         model: the policy (a VLM or a causal LM) in eval mode or not (set here).
@@ -106,7 +110,7 @@ def generate_completions(
         progress: show a tqdm bar over batches.
 
     Returns:
-        The decoded new text of each row, in order.
+        The decoded new text, row by row (a row's completions consecutive), in order.
     """
     import torch
     from tqdm.auto import tqdm
@@ -115,7 +119,11 @@ def generate_completions(
     tokenizer = getattr(processing_class, "tokenizer", processing_class)
     tokenizer.padding_side = "left"  # generation continues the prompt: pad on the left
     greedy = settings.temperature == 0
-    gen_kwargs: dict[str, Any] = {"max_new_tokens": settings.max_new_tokens, "do_sample": not greedy}
+    gen_kwargs: dict[str, Any] = {
+        "max_new_tokens": settings.max_new_tokens,
+        "do_sample": not greedy,
+        "num_return_sequences": settings.num_return_sequences,
+    }
     if greedy:
         # the checkpoint's generation config may carry sampling defaults that would warn under greedy
         gen_kwargs.update(temperature=None, top_p=None, top_k=None)

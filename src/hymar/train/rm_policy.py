@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hymar.rewards.model.inputs import build_messages, load_image
 from hymar.rewards.types import Sample, prompt_to_text
 from hymar.train.rm_pairs import PreferencePair
 
@@ -133,48 +132,18 @@ def sample_completions(
     Returns:
         Per row, ``k`` decoded completions (special tokens dropped, as TRL decodes them).
     """
-    import torch
-
+    from hymar.eval.generate import GenerationSettings, generate_completions
     from hymar.models.loading import load_policy
-    from hymar.rewards.model.inputs import render
 
     if k < 1 or temperature <= 0:
         raise ValueError(f"k must be >= 1 and temperature > 0, got k={k}, temperature={temperature}")
     model, processing = load_policy(policy, device=device)
-    model.eval()
-    multimodal = hasattr(processing, "image_processor")
-    tokenizer = getattr(processing, "tokenizer", processing)
-    torch.manual_seed(seed)
-    outputs: list[list[str]] = []
-    for start in range(0, len(rows), batch_size):
-        batch = rows[start : start + batch_size]
-        texts, images = [], []
-        for row in batch:
-            sample = _row_sample(row, "")
-            messages = build_messages(sample, multimodal=multimodal)[:-1]  # drop the empty assistant turn
-            if getattr(processing, "chat_template", None):
-                texts.append(processing.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
-            else:
-                texts.append(render(messages, processing))
-            images.extend(load_image(im) for im in sample.images if multimodal)
-        if multimodal:
-            enc = processing(text=texts, images=images or None, padding=True, return_tensors="pt")
-        else:
-            enc = processing(texts, padding=True, return_tensors="pt")
-        enc = {key: value.to(device) if hasattr(value, "to") else value for key, value in enc.items()}
-        with torch.no_grad():
-            generated = model.generate(
-                **enc,
-                do_sample=True,
-                temperature=temperature,
-                max_new_tokens=max_new_tokens,
-                num_return_sequences=k,
-                pad_token_id=tokenizer.pad_token_id,
-            )
-        new_tokens = generated[:, enc["input_ids"].shape[1] :]
-        decoded = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
-        outputs.extend(decoded[i * k : (i + 1) * k] for i in range(len(batch)))
-    return outputs
+    settings = GenerationSettings(
+        max_new_tokens=max_new_tokens, batch_size=batch_size, temperature=temperature, seed=seed, num_return_sequences=k
+    )
+    # the same prompt rendering as `hymar eval` and GRPO rollouts: the policy's own chat template
+    flat = generate_completions(model, processing, list(rows), settings, progress=False)
+    return [flat[i * k : (i + 1) * k] for i in range(len(rows))]
 
 
 def policy_pairs(
