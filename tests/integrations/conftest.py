@@ -107,26 +107,6 @@ def rule_only_reward() -> HybridReward:
 
 
 # ----------------------------------------------------------------------------- tiny local policy
-SPECIAL_TOKENS = [
-    "<|endoftext|>",
-    "<|im_start|>",
-    "<|im_end|>",
-    "<|vision_start|>",
-    "<|vision_end|>",
-    "<|vision_pad|>",
-    "<|image_pad|>",
-    "<|video_pad|>",
-]
-
-CHAT_TEMPLATE = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}"
-    "{% else %}{% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}"
-    "{% endif %}{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
-
-
 def arithmetic_corpus(n: int = 400) -> list[str]:
     """Synthetic Q/A lines in the chat format the policy will see."""
     lines = []
@@ -140,27 +120,13 @@ def arithmetic_corpus(n: int = 400) -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_policy_dir(tmp_path_factory) -> str:
     """A byte-level BPE tokenizer and a 2-layer Qwen2ForCausalLM (hidden 32), saved locally."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
-
     import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from hymar.models.tokenizer import train_tokenizer
 
     out = tmp_path_factory.mktemp("tiny_policy")
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=320, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
-    bpe.train_from_iterator(arithmetic_corpus(), trainer)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        additional_special_tokens=SPECIAL_TOKENS[1:2] + SPECIAL_TOKENS[3:],
-        padding_side="left",
-    )
-    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer = train_tokenizer(arithmetic_corpus(), vocab_size=320)
     tokenizer.save_pretrained(out)
 
     torch.manual_seed(0)

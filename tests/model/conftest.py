@@ -1,7 +1,7 @@
 """Tiny local models for the model-reward tests: built once per session, no hub.
 
-- a byte-level BPE tokenizer (``tokenizers``) with Qwen's special tokens and a Qwen2-VL-style chat
-  template, wrapped in ``PreTrainedTokenizerFast``;
+- a byte-level BPE tokenizer trained with `hymar.models.tokenizer.train_tokenizer` (Qwen's special
+  tokens, Qwen2-VL-style chat template);
 - scalar (1 label) and vector (3 labels) Qwen2 sequence-classification reward models;
 - a Qwen2.5-VL `VisionRewardModel` (2 aspects) with the image-only processor (56x56 -> 4 image tokens);
 - 56x56 PNG images on disk (black, white, noise) and a corrupt "PNG".
@@ -17,27 +17,6 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-SPECIAL_TOKENS = [
-    "<|endoftext|>",
-    "<|im_start|>",
-    "<|im_end|>",
-    "<|vision_start|>",
-    "<|vision_end|>",
-    "<|vision_pad|>",
-    "<|image_pad|>",
-    "<|video_pad|>",
-]
-
-CHAT_TEMPLATE = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}"
-    "{% else %}{% for part in message['content'] %}"
-    "{% if part['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
-    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}"
-    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
-
 _WORDS = "red blue green circle square triangle count how many the answer is what colour shape image".split()
 
 
@@ -51,23 +30,9 @@ def _corpus() -> list[str]:
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer():
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+    from hymar.models.tokenizer import train_tokenizer
 
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
-    tok.train_from_iterator(_corpus(), trainer)
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        padding_side="left",
-        chat_template=CHAT_TEMPLATE,
-    )
+    return train_tokenizer(_corpus(), vocab_size=400)
 
 
 def _text_config_kwargs(tokenizer) -> dict:
