@@ -78,32 +78,10 @@ def vector_rm_dir(tmp_path_factory, tiny_tokenizer) -> Path:
 
 
 def build_tiny_vlm_config(tokenizer):
-    from transformers import Qwen2_5_VLConfig
+    """The library's own tiny Qwen2.5-VL config at its "test" size."""
+    from hymar.models.tiny import SIZES, tiny_vlm_config
 
-    ids = tokenizer.convert_tokens_to_ids
-    text = _text_config_kwargs(tokenizer)
-    # mrope_section sums to head_dim / 2 = (32 / 4) / 2
-    text["rope_parameters"] = {"rope_type": "default", "mrope_section": [2, 1, 1], "rope_theta": 10000.0}
-    vision = dict(
-        depth=2,
-        hidden_size=32,
-        intermediate_size=64,
-        num_heads=2,
-        out_hidden_size=32,
-        patch_size=14,
-        spatial_merge_size=2,
-        temporal_patch_size=2,
-        window_size=112,
-        fullatt_block_indexes=[1],
-    )
-    return Qwen2_5_VLConfig(
-        text_config=text,
-        vision_config=vision,
-        image_token_id=ids("<|image_pad|>"),
-        video_token_id=ids("<|video_pad|>"),
-        vision_start_token_id=ids("<|vision_start|>"),
-        vision_end_token_id=ids("<|vision_end|>"),
-    )
+    return tiny_vlm_config(SIZES["test"], tokenizer)
 
 
 @pytest.fixture(scope="session")
