@@ -65,7 +65,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from hymar.rewards.rules.base import Comparison
 from hymar.rewards.rules.braces import matching_brace
@@ -550,19 +550,35 @@ def _compare_counted(
     return Comparison(True, min(result.confidence, PARTIAL_CONFIDENCE), result.method, note)
 
 
-def _compare_numbers(
-    p: ParsedNumber, p_unit: str | None, g: ParsedNumber, g_unit: str | None, tol: float
-) -> Comparison:
+class _UnitScale(NamedTuple):
+    p_factor: Fraction
+    g_factor: Fraction
+    cap: float
+    note: str | None
+    p_dim: str | None
+
+
+def _reconcile_units(p_unit: str | None, g_unit: str | None) -> _UnitScale | Comparison:
+    """How the two sides' units relate: different dimensions are a wrong answer; the same dimension
+    gives both conversion factors; a unit on one side only is assumed (confidence capped at 0.9)."""
     p_dim, p_factor = unit_info(p_unit) if p_unit else (None, Fraction(1))
     g_dim, g_factor = unit_info(g_unit) if g_unit else (None, Fraction(1))
-    cap, note = 1.0, None
     if p_dim and g_dim:
         if p_dim != g_dim:
             return Comparison(False, 1.0, "unit", f"units {p_unit} vs {g_unit}")
-    else:
-        p_factor = g_factor = Fraction(1)
-        if p_dim or g_dim:
-            cap, note = PARTIAL_CONFIDENCE, "unit assumed"
+        return _UnitScale(p_factor, g_factor, 1.0, None, p_dim)
+    if p_dim or g_dim:
+        return _UnitScale(Fraction(1), Fraction(1), PARTIAL_CONFIDENCE, "unit assumed", p_dim)
+    return _UnitScale(Fraction(1), Fraction(1), 1.0, None, p_dim)
+
+
+def _compare_numbers(
+    p: ParsedNumber, p_unit: str | None, g: ParsedNumber, g_unit: str | None, tol: float
+) -> Comparison:
+    units = _reconcile_units(p_unit, g_unit)
+    if isinstance(units, Comparison):
+        return units
+    p_factor, g_factor, cap, note = units.p_factor, units.g_factor, units.cap, units.note
     candidates = [(p, g, 1.0, None)]
     if p.percent != g.percent:
         # "50%" vs "0.5" (value/100) and "50%" vs "50" (the bare number): both accepted, 0.9
@@ -674,17 +690,13 @@ def _symbolic_job(p: str, g: str, tol: float) -> _Job | Comparison:
     _, gb = strip_variable(g)
     p_num, p_unit = split_unit(pb)
     g_num, g_unit = split_unit(gb)
-    p_dim, p_factor = unit_info(p_unit) if p_unit else (None, Fraction(1))
-    g_dim, g_factor = unit_info(g_unit) if g_unit else (None, Fraction(1))
-    cap, note = 1.0, None
-    if p_dim and g_dim:
-        if p_dim != g_dim:
-            return Comparison(False, 1.0, "unit", f"units {p_unit} vs {g_unit}")
-        ratio = p_factor / g_factor
-        if ratio != 1:  # express pred in the gold's unit
-            p_num = f"({p_num})\\cdot\\frac{{{ratio.numerator}}}{{{ratio.denominator}}}"
-    elif p_dim or g_dim:
-        cap, note = PARTIAL_CONFIDENCE, "unit assumed"
+    units = _reconcile_units(p_unit, g_unit)
+    if isinstance(units, Comparison):
+        return units
+    cap, note, p_dim = units.cap, units.note, units.p_dim
+    ratio = units.p_factor / units.g_factor
+    if ratio != 1:  # express pred in the gold's unit
+        p_num = f"({p_num})\\cdot\\frac{{{ratio.numerator}}}{{{ratio.denominator}}}"
     if _DECIMAL_RE.search(p_num) or _DECIMAL_RE.search(g_num):
         # math-verify compares decimals after rounding to 6 places: a tolerance match, not exact
         cap, note = PARTIAL_CONFIDENCE, note or "decimal compared numerically"
