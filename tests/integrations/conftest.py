@@ -118,30 +118,6 @@ def arithmetic_corpus(n: int = 400) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def tiny_policy_dir(tmp_path_factory) -> str:
+def tiny_policy_dir(tmp_path_factory, build_tiny_text_policy) -> str:
     """A byte-level BPE tokenizer and a 2-layer Qwen2ForCausalLM (hidden 32), saved locally."""
-    import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
-
-    from hymar.models.tokenizer import train_tokenizer
-
-    out = tmp_path_factory.mktemp("tiny_policy")
-    tokenizer = train_tokenizer(arithmetic_corpus(), vocab_size=320)
-    tokenizer.save_pretrained(out)
-
-    torch.manual_seed(0)
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        tie_word_embeddings=True,
-        bos_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"),
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    Qwen2ForCausalLM(config).save_pretrained(out)
-    return str(out)
+    return str(build_tiny_text_policy(tmp_path_factory.mktemp("tiny_policy"), arithmetic_corpus(), 320))

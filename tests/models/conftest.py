@@ -37,31 +37,9 @@ def tiny_vlm_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_text_dir(tmp_path_factory) -> Path:
+def tiny_text_dir(tmp_path_factory, build_tiny_text_policy) -> Path:
     """A 2-layer Qwen2ForCausalLM with a tokenizer from `train_tokenizer`: a text-only policy folder."""
-    import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
-
-    from hymar.models.tokenizer import train_tokenizer
-
-    folder = tmp_path_factory.mktemp("tiny_text")
-    tokenizer = train_tokenizer(small_corpus(), vocab_size=400)
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        tie_word_embeddings=True,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    torch.manual_seed(0)
-    Qwen2ForCausalLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return build_tiny_text_policy(tmp_path_factory.mktemp("tiny_text"), small_corpus(), 400)
 
 
 @pytest.fixture(scope="session")
