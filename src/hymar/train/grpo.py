@@ -42,7 +42,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,11 @@ class GRPOSettings:
         use_cpu: train on CPU; None: CPU unless CUDA is available.
         shuffle: shuffle the prompts.
         progress: show TRL's tqdm progress bar.
+        dtype: policy weights' dtype ("bfloat16", "float32", "auto"); None: float32 on CPU, the
+            checkpoint's dtype on a GPU.
+        trl_args: further ``trl.GRPOConfig`` arguments, applied last so they win over the ones derived
+            above (e.g. ``use_vllm``, ``vllm_mode``, ``gradient_accumulation_steps``, ``bf16``); recipes
+            (``recipes/``) put their GPU settings here. An unknown name fails when the config is built.
     """
 
     advantage: str = "harmo"
@@ -107,6 +112,8 @@ class GRPOSettings:
     use_cpu: bool | None = None
     shuffle: bool = True
     progress: bool = True
+    dtype: str | None = None
+    trl_args: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.advantage not in ADVANTAGES:
@@ -125,6 +132,7 @@ class GRPOSettings:
         if isinstance(self.report_to, str):  # a bare string would otherwise iterate per character
             object.__setattr__(self, "report_to", (self.report_to,) if self.report_to != "none" else ())
         object.__setattr__(self, "report_to", tuple(self.report_to))
+        object.__setattr__(self, "trl_args", dict(self.trl_args))
 
 
 def grpo_config_kwargs(settings: GRPOSettings, out_dir: str | Path, *, cpu: bool, bf16: bool = False) -> dict[str, Any]:
@@ -168,6 +176,7 @@ def grpo_config_kwargs(settings: GRPOSettings, out_dir: str | Path, *, cpu: bool
     if s.save_steps > 0:
         kwargs["save_steps"] = s.save_steps
         kwargs["save_total_limit"] = s.save_total_limit
+    kwargs.update(s.trl_args)
     return kwargs
 
 
@@ -235,7 +244,7 @@ class GRPORecipe:
         s = self.settings
         cpu = (not torch.cuda.is_available()) if s.use_cpu is None else s.use_cpu
         self.device = "cpu" if cpu else "cuda"
-        model, processing_class = load_policy(self.policy_path, device=self.device)
+        model, processing_class = load_policy(self.policy_path, device=self.device, dtype=s.dtype)
         multimodal = hasattr(processing_class, "image_processor")
         data = to_grpo_dataset(self.train_dataset, keep_images=multimodal)
         funcs, weights = make_reward_funcs(self.reward, group_size=s.num_generations)
