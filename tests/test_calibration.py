@@ -197,10 +197,11 @@ class TestDomainCalibration:
         cal.save(path)
         before = path.read_text()
 
-        def broken_dump(*args, **kwargs):
+        def broken_fsync(*args, **kwargs):
             raise OSError("disk full")
 
-        monkeypatch.setattr(calibration.json, "dump", broken_dump)
+        # the write fails after the temp file holds the new text, before it replaces the old file
+        monkeypatch.setattr("hymar.atomic.os.fsync", broken_fsync)
         with pytest.raises(OSError, match="disk full"):
             cal.save(path)
         assert path.read_text() == before

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from hymar.atomic import atomic_write_text
 from hymar.data.records import RecordError, group_key, sample_from_record
 from hymar.rewards.hybrid import HybridReward
 from hymar.rewards.types import Sample, Score, component_metrics
@@ -155,6 +154,7 @@ def _batches_by_group(items: list[_Parsed], batch_size: int) -> Iterator[list[_P
 
 
 def _write_atomic(path: str | Path, lines: list[str]) -> None:
+    """Write the output lines to stdout ("-") or atomically to a file (see `hymar.atomic`)."""
     text = "".join(line + "\n" for line in lines)
     if str(path) == "-":
         import sys
@@ -162,15 +162,4 @@ def _write_atomic(path: str | Path, lines: list[str]) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text, errors="surrogateescape")

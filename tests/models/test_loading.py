@@ -107,3 +107,18 @@ def test_relative_dot_path_that_is_missing(tmp_path, monkeypatch):
 def test_is_multimodal_error_names_the_path(tmp_path):
     with pytest.raises(ModelLoadError, match=str(tmp_path)):
         is_multimodal(tmp_path)
+
+
+def test_a_folder_whose_save_was_interrupted_is_refused(tmp_path, tiny_vlm_dir):
+    from hymar.models.saving import SAVING_MARKER, saving
+
+    folder = tmp_path / "policy"
+    shutil.copytree(tiny_vlm_dir, folder)
+    with pytest.raises(KeyboardInterrupt), saving(folder, by="test"):
+        raise KeyboardInterrupt  # the run stops mid-save: the marker stays
+    assert (folder / SAVING_MARKER).is_file()
+    with pytest.raises(ModelLoadError, match="incomplete"):
+        load_policy(folder)
+    (folder / SAVING_MARKER).unlink()
+    model, _ = load_policy(folder)  # the same files, once marked complete, load
+    assert model is not None

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from hymar.atomic import atomic_write_text
 from hymar.demo.report import REPORT_FILE, RESULTS_FILE
 from hymar.demo.settings import RM_ASPECTS, DemoSettings
 from hymar.demo.stages import StageRunner, stage_key
@@ -261,7 +262,7 @@ class DemoPipeline:
         result = evaluate(policy, self.suite["test"], reward=self._eval_reward, max_new_tokens=s.eval_max_new_tokens, progress=False)
         result.save(folder, stem=EVAL_FILE_STEM)
         similarity = self._describe_similarity(result.generations)
-        (folder / SIMILARITY_FILE).write_text(json.dumps(similarity, indent=2) + "\n", encoding="utf-8")
+        atomic_write_text(folder / SIMILARITY_FILE, json.dumps(similarity, indent=2) + "\n")
         return {"accuracy": result.accuracy, "mean_length": result.mean_length, "describe_similarity": similarity.get("mean")}
 
     def _describe_similarity(self, generations: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -81,7 +83,7 @@ def plot_reward_components(histories: Mapping[str, Sequence[Sequence[Mapping[str
         ax.axis("off")
     fig.suptitle("Reward components over training (mean over seeds)")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    _save_png(fig, path)
     plt.close(fig)
     return path
 
@@ -113,7 +115,7 @@ def plot_accuracy(results: Mapping[str, Any], path: Path) -> Path:
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    _save_png(fig, path)
     plt.close(fig)
     return path
 
@@ -140,7 +142,7 @@ def plot_length(histories: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]], 
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    _save_png(fig, path)
     plt.close(fig)
     return path
 
@@ -158,3 +160,22 @@ def write_plots(results: Mapping[str, Any], histories: Mapping[str, Sequence[Seq
         plot_accuracy(results, out / "accuracy.png"),
         plot_length(histories, out / "length.png"),
     ]
+
+
+def _save_png(fig: Any, path: str | os.PathLike[str]) -> None:
+    """Save ``fig`` as PNG atomically: render into a temp file beside ``path``, then ``os.replace``.
+
+    A demo killed mid-plot keeps the previous PNG (or none), never a truncated image.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            fig.savefig(handle, format="png", dpi=100)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hymar.atomic import atomic_write_text
 from hymar.demo.settings import BASELINE, FULL_METHOD
 
 RESULTS_FILE = "results.json"
@@ -488,6 +489,6 @@ def write_report(results: Mapping[str, Any], out_dir: str | Path) -> tuple[Path,
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / RESULTS_FILE
     report_path = out / REPORT_FILE
-    results_path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
-    report_path.write_text(render_report(results), encoding="utf-8")
+    atomic_write_text(results_path, json.dumps(results, indent=2, default=str) + "\n")
+    atomic_write_text(report_path, render_report(results))
     return results_path, report_path

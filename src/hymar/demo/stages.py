@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from hymar.atomic import atomic_write_text
+
 MARKER = "demo_stage.json"
 
 
@@ -78,7 +80,8 @@ class StageRunner:
         summary = fn(folder)
         seconds = round(time.perf_counter() - began, 2)
         marker = {"key": key, "seconds": seconds, "summary": summary}
-        marker_path.write_text(json.dumps(marker, indent=2, default=str) + "\n", encoding="utf-8")
+        # the marker says "this folder is complete": atomic, so a kill never leaves a half marker
+        atomic_write_text(marker_path, json.dumps(marker, indent=2, default=str) + "\n")
         marker["cached"] = False
         self.timings[name] = {"seconds": seconds, "cached": False}
         self.log(f"{name}: done in {seconds:.1f}s")

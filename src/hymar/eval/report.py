@@ -21,6 +21,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hymar.atomic import atomic_write_text
+
 if TYPE_CHECKING:
     from hymar.eval.evaluate import DomainStats, EvalResult
 
@@ -126,6 +128,7 @@ def write_report(result: EvalResult, out_dir: str | Path, *, stem: str = "eval")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
-    json_path.write_text(json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    md_path.write_text(result_to_markdown(result), encoding="utf-8")
+    # atomic: a killed run leaves the previous report or the whole new one, never half a file
+    atomic_write_text(json_path, json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(md_path, result_to_markdown(result))
     return json_path, md_path

@@ -38,6 +38,11 @@ Metrics TRL cannot derive from values (``rewards/<component>/confidence`` and ``
 through ``log_metric``; without views the total also sends ``mean``/``std`` that way. A view returns NaN
 where its component does not apply and wherever the total is NaN, so views never change which rows TRL
 considers unscorable.
+
+Faults never stop training: each component runs under its guard (deadline, circuit breaker; see
+`hymar.rewards.guard`), and anything else that fails while scoring a batch (malformed arguments, a bug in
+the combiner) gives NaN totals for that batch, every component invalid with the reason, and one warning
+on the ``hymar.integrations.trl`` logger; ``rewards/<component>/invalid_rate`` then reads 1.0.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import math
 import os
 import threading
@@ -54,7 +60,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hymar.rewards.hybrid import resolve_reward
-from hymar.rewards.types import RewardResult, Sample, component_metrics, prompt_to_text
+from hymar.rewards.types import (
+    RewardResult,
+    Sample,
+    Score,
+    component_metrics,
+    prompt_to_text,
+)
+
+logger = logging.getLogger(__name__)
 
 TOTAL_NAME = "hymar"
 """TRL logs the total reward function as ``rewards/hymar/mean|std``."""
@@ -322,10 +336,30 @@ class HymarRewardFunction:
         Returns:
             The `RewardResult` for the batch.
         """
-        samples = build_samples(prompts, completions, kwargs)
-        step = getattr(kwargs.get("trainer_state"), "global_step", None)
-        key = _batch_key(samples, step)
-        return self._cache.get_or_compute(key, lambda: self.reward(samples, infer_groups(samples, self.group_size)))
+        try:
+            samples = build_samples(prompts, completions, kwargs)
+            step = getattr(kwargs.get("trainer_state"), "global_step", None)
+            key = _batch_key(samples, step)
+        except Exception as err:  # noqa: BLE001 - malformed TRL arguments: invalid rewards, not a dead trainer
+            return self._failed_batch(len(completions), err)
+        return self._cache.get_or_compute(key, lambda: self._score_safely(samples))
+
+    def _score_safely(self, samples: list[Sample]) -> RewardResult:
+        """The reward of the batch; whatever fails while scoring it gives an all-invalid result instead."""
+        try:
+            result = self.reward(samples, infer_groups(samples, self.group_size))
+            if len(result.rewards) != len(samples):
+                raise RuntimeError(f"the reward returned {len(result.rewards)} totals for {len(samples)} samples")
+            return result
+        except Exception as err:  # noqa: BLE001 - a reward fault must never kill the trainer
+            return self._failed_batch(len(samples), err)
+
+    def _failed_batch(self, n: int, err: BaseException) -> RewardResult:
+        """NaN totals (TRL: unscorable rows, advantage 0) and every component invalid with the reason."""
+        reason = f"reward batch failed: {type(err).__name__}: {str(err)[:200]}"
+        logger.warning("hymar: %s; the batch's %d rewards are None", reason, n)
+        components = {name: [Score.invalid(reason) for _ in range(n)] for name in self.component_names}
+        return RewardResult(rewards=[float("nan")] * n, components=components)
 
     def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float]:
         result = self.score_batch(prompts, completions, **kwargs)

@@ -96,6 +96,7 @@ def load_policy(path: str | Path, *, device: str = "cpu", dtype: Any = None) -> 
     Raises:
         ModelLoadError: anything fails; the message names ``path``.
     """
+    _refuse_incomplete(path)
     where = _location(path)
     config = _load_config(where, path)
     multimodal = _config_is_multimodal(config)
@@ -110,6 +111,16 @@ def load_policy(path: str | Path, *, device: str = "cpu", dtype: Any = None) -> 
     processing_class = _load_processing_class(where, multimodal, path)
     _prepare_for_generation(model, processing_class)
     return model.to(device), processing_class
+
+
+def _refuse_incomplete(path: str | Path) -> None:
+    """A folder whose save was interrupted (it still holds hymar's "saving" marker) is not a model."""
+    from hymar.models.saving import IncompleteModelError, check_complete
+
+    try:
+        check_complete(path)
+    except IncompleteModelError as err:
+        raise ModelLoadError(str(err)) from err
 
 
 def _load_processing_class(where: str, multimodal: bool, path: str | Path) -> Any:

@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from hymar.atomic import atomic_write_json
 
 METHODS = ("affine", "temperature", "isotonic")
 _FORMAT = "hymar.calibration"
@@ -308,20 +308,8 @@ class DomainCalibration:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write JSON atomically: a temp file in the same folder, fsync, then os.replace."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.to_dict(), f, indent=1, allow_nan=False)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        """Write JSON atomically (`hymar.atomic`: temp file in the same folder, fsync, os.replace)."""
+        atomic_write_json(path, self.to_dict(), indent=1)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> DomainCalibration:

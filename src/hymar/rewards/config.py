@@ -7,6 +7,8 @@ A component's weight and arguments sit next to it::
       similarity: {weight: 0.0, args: {rescale: unit}}
       format:     {weight: 1.0}
       length:     {weight: 1.0, args: {preset: harmo, unit: words}}
+      judge:      {weight: 0.5, args: {base_url: "http://localhost:8000/v1", model: m},
+                   timeout_s: 60, failure_threshold: 3, cooldown_s: 120}   # fault guard, see hymar.rewards.guard
     hybrid:                                          # the routed correctness term, logged as "hybrid"
       weight: 1.0
       rule: accuracy
@@ -40,6 +42,14 @@ class ComponentConfig(_Strict):
     type: str | None = Field(None, description="registry name or 'pkg.module:attr'; defaults to the key")
     weight: float = Field(1.0, description="weight in the total; 0 = scored and logged only")
     args: dict[str, Any] = Field(default_factory=dict, description="constructor arguments")
+    timeout_s: float | None = Field(
+        None, gt=0, description="seconds one batch may take, else its scores are invalid; "
+        "None = the component's default (120 s for the HTTP judge, no deadline otherwise)"
+    )
+    failure_threshold: int = Field(
+        3, ge=1, description="consecutive failed batches (raise, timeout, all invalid) that open the circuit"
+    )
+    cooldown_s: float = Field(60.0, ge=0, description="seconds an open circuit skips the component before a retry")
 
 
 class HybridConfig(_Strict):

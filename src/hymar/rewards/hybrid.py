@@ -16,6 +16,10 @@ One `HybridReward` turns a YAML config (see `hymar.rewards.config`) into a batch
    are routed (hybrid) or masked (left out of the sum) and counted in ``invalid_rate``; a sample for
    which every weighted term is invalid gets a NaN total.
 
+Every component runs inside a `ComponentGuard` (``hymar.rewards.guard``): an exception, a batch past the
+component's ``timeout_s`` or a component whose circuit breaker is open gives invalid scores for that
+batch (masked as above), never an exception out of ``__call__``.
+
 Example:
     >>> from hymar.rewards.hybrid import HybridReward
     >>> from hymar.rewards.types import Sample
@@ -37,6 +41,7 @@ from typing import Any
 
 from hymar.rewards.base import RewardComponent
 from hymar.rewards.config import ConfigError, RewardConfig, load_config, read_config_file
+from hymar.rewards.guard import ComponentGuard, GuardPolicy, default_timeout_s
 from hymar.rewards.registry import build_component
 from hymar.rewards.types import RewardResult, Sample, Score, default_groups
 
@@ -85,6 +90,7 @@ class HybridReward:
                 except (TypeError, ValueError) as err:
                     raise ConfigError(f"components.{name}: {err}") from err
         self.components: dict[str, RewardComponent] = {n: built[n] for n in config.components}
+        self.guards: dict[str, ComponentGuard] = {n: _guard(n, c, config) for n, c in self.components.items()}
         self.calibration = _load_calibration(config)
 
     @classmethod
@@ -113,7 +119,7 @@ class HybridReward:
             if _needs_correctness(component):
                 deferred.append(name)
             elif name != routed_model:
-                scores[name] = _safe_score(component, samples, groups)
+                scores[name] = self.guards[name].score(samples, groups)
         if routed_model is not None:
             scores[routed_model] = self._score_where_routed(routed_model, samples, groups, scores)
         if self.config.hybrid is not None:
@@ -121,7 +127,7 @@ class HybridReward:
         if deferred:
             correct = self._correctness(scores)
             for name in deferred:
-                scores[name] = _safe_score(self.components[name], samples, groups, correct)
+                scores[name] = self.guards[name].score(samples, groups, correct)
         ordered = {name: scores[name] for name in self.component_names}
         terms = self._weighted_terms(ordered, groups)
         return RewardResult(rewards=_sum_terms(terms, len(samples)), components=ordered)
@@ -156,7 +162,7 @@ class HybridReward:
         ]
         out = [Score.not_applicable("not scored: the rule verifier decided") for _ in samples]
         if needed:
-            subset = _safe_score(self.components[name], [samples[i] for i in needed], [groups[i] for i in needed])
+            subset = self.guards[name].score([samples[i] for i in needed], [groups[i] for i in needed])
             for i, score in zip(needed, subset):
                 out[i] = score
         return out
@@ -249,11 +255,11 @@ class HybridReward:
             raise ConfigError("fit_calibration needs hybrid.model in the config")
         samples = list(samples)
         groups = default_groups(len(samples), None)
-        model_scores = _safe_score(self.components[cfg.model], samples, groups)
+        model_scores = self.guards[cfg.model].score(samples, groups)
         if labels is None:
             if cfg.rule is None:
                 raise ConfigError("fit_calibration without labels needs hybrid.rule")
-            rule_scores = _safe_score(self.components[cfg.rule], samples, groups)
+            rule_scores = self.guards[cfg.rule].score(samples, groups)
             labels = [s.value if s.applies else None for s in rule_scores]
         raw, ys, domains = [], [], []
         for sample, score, label in zip(samples, model_scores, labels):
@@ -299,19 +305,12 @@ def _needs_correctness(component: RewardComponent) -> bool:
     return callable(getattr(component, "score_with_correctness", None))
 
 
-def _safe_score(component: RewardComponent, samples: list[Sample], groups: list[Hashable], correct=None) -> list[Score]:
-    """Score with one component; an exception marks the whole batch invalid instead of crashing the run."""
-    try:
-        if correct is not None:
-            result = component.score_with_correctness(samples, groups, correct)
-        else:
-            result = component(samples, groups)
-        if len(result) != len(samples):
-            raise RuntimeError(f"returned {len(result)} scores for {len(samples)} samples")
-        return list(result)
-    except Exception as err:  # a failing component must not take the training run down
-        reason = f"{type(component).__name__} failed: {type(err).__name__}: {str(err)[:200]}"
-        return [Score.invalid(reason) for _ in samples]
+def _guard(name: str, component: RewardComponent, config: RewardConfig) -> ComponentGuard:
+    """The component wrapped in its deadline and circuit breaker (see `hymar.rewards.guard`)."""
+    spec = config.components[name]
+    timeout = spec.timeout_s if spec.timeout_s is not None else default_timeout_s(component)
+    policy = GuardPolicy(timeout_s=timeout, failure_threshold=spec.failure_threshold, cooldown_s=spec.cooldown_s)
+    return ComponentGuard(name, component, policy)
 
 
 def _is_open_ended(sample: Sample, cfg) -> bool:

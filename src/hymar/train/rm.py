@@ -36,9 +36,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from hymar.atomic import atomic_write_text
 from hymar.data.synthetic.perturb import ASPECTS
 from hymar.train.rm_loop import RMTrainConfig
 from hymar.train.rm_pairs import PreferencePair, human_pairs, perturbation_pairs, split_pairs
+from hymar.models.saving import saving
 
 REPORT_FILE = "rm_report.json"
 CALIBRATION_FILE = "calibration.json"
@@ -270,7 +272,9 @@ def run_train_rm(out_dir: str | Path, config: RMRunConfig = RMRunConfig()) -> di
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     try:
-        return _run(Path(out_dir), config)
+        # the folder is marked incomplete until the last file is written (see hymar.models.saving)
+        with saving(Path(out_dir), by="hymar train-rm"):
+            return _run(Path(out_dir), config)
     finally:
         torch.set_num_threads(previous_threads)
 
@@ -350,7 +354,7 @@ def _run(out: Path, config: RMRunConfig) -> dict[str, Any]:
         "seed": config.seed,
         "threads": torch.get_num_threads(),
     }
-    (out / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(out / REPORT_FILE, json.dumps(report, indent=2) + "\n")
     return report
 
 

@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hymar.atomic import atomic_write_text
+from hymar.models.saving import replace_via_temp, saving
+
 METRICS_FILE = "sft_metrics.json"
 STATE_FILE = "trainer_state.json"
 
@@ -149,26 +152,29 @@ def run_sft(
     start = time.perf_counter()
     result = trainer.train()
     wall = time.perf_counter() - start
-    trainer.save_model(str(out))  # model, generation config and processing class
-    trainer.state.save_to_json(str(out / STATE_FILE))
-    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
-    metrics = {
-        "model_path": str(model_path),
-        "settings": {
-            "epochs": epochs,
-            "learning_rate": learning_rate,
-            "batch_size": batch_size,
-            "seed": seed,
-            "max_length": max_length,
-            "warmup_ratio": warmup_ratio,
-        },
-        "examples": len(data),
-        "steps": trainer.state.global_step,
-        "train_loss": result.training_loss,
-        "first_logged_loss": losses[0] if losses else None,
-        "last_logged_loss": losses[-1] if losses else None,
-        "wall_seconds": round(wall, 2),
-        "device": "cpu" if cpu else "cuda",
-    }
-    (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    out.mkdir(parents=True, exist_ok=True)
+    # a loader refuses the folder while it holds the "saving" marker (see hymar.models.saving)
+    with saving(out, by="hymar SFT"):
+        trainer.save_model(str(out))  # model, generation config and processing class
+        replace_via_temp(out / STATE_FILE, trainer.state.save_to_json)
+        losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+        metrics = {
+            "model_path": str(model_path),
+            "settings": {
+                "epochs": epochs,
+                "learning_rate": learning_rate,
+                "batch_size": batch_size,
+                "seed": seed,
+                "max_length": max_length,
+                "warmup_ratio": warmup_ratio,
+            },
+            "examples": len(data),
+            "steps": trainer.state.global_step,
+            "train_loss": result.training_loss,
+            "first_logged_loss": losses[0] if losses else None,
+            "last_logged_loss": losses[-1] if losses else None,
+            "wall_seconds": round(wall, 2),
+            "device": "cpu" if cpu else "cuda",
+        }
+        atomic_write_text(out / METRICS_FILE, json.dumps(metrics, indent=2) + "\n")
     return out

@@ -117,6 +117,12 @@ class LearnedRewardModel(RewardComponent):
         hub_id_like = path.count("/") == 1 and not folder.is_absolute() and not path.startswith(".")
         if not folder.exists() and not hub_id_like:
             raise ModelLoadError(f"reward model folder not found: {path}")
+        from hymar.models.saving import IncompleteModelError, check_complete
+
+        try:
+            check_complete(folder)
+        except IncompleteModelError as err:
+            raise ModelLoadError(str(err)) from err
         try:
             spec = RewardModelSpec.load(folder) if folder.is_dir() else RewardModelSpec()
             if self.config.aspect_weights is not None:

@@ -1,0 +1,242 @@
+"""Fault isolation for one reward component: a time budget per batch and a circuit breaker.
+
+A reward component that raises, hangs or whose backend is down must never stop training. `ComponentGuard`
+wraps one component and turns every such fault into invalid scores for that batch (which the hybrid
+combiner masks, never silently zeroes):
+
+- **raise / wrong length**: the batch is invalid with the exception's name and message;
+- **deadline** (``timeout_s``): the component runs in a daemon worker thread; when the deadline passes the
+  batch is invalid ("timed out after X s"), the thread is abandoned (Python cannot kill a thread) and its
+  late result discarded. While an abandoned call is still running the component is not called again
+  (models and HTTP sessions are rarely safe to call twice at once, and this stops threads piling up):
+  those batches are invalid ("busy") and count as failures;
+- **circuit breaker** (``failure_threshold`` K, ``cooldown_s``): after K consecutive failed batches the
+  component is skipped (samples invalid, "circuit open after K failures; retry in N s") until the cooldown
+  ends; then one trial batch runs (half-open): success closes the circuit, failure re-opens it for another
+  cooldown. So a judge endpoint that is down costs at most K timeouts, then one per cooldown.
+
+A batch *fails* when the component raises, times out, is busy, or returns no valid score at all for a
+non-empty batch (an HTTP judge whose endpoint is down marks every sample invalid without raising).
+
+Opening and closing the circuit are logged once each (logger ``hymar.rewards.guard``, WARNING, which
+reaches stderr even when logging is not configured).
+
+Components without a ``timeout_s`` run inline in the caller's thread, so rule verifiers keep bounding
+their own time (their sandbox processes); `default_timeout_s` gives network components (the LLM judge) a
+deadline by default.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hymar.rewards.base import RewardComponent
+from hymar.rewards.types import Sample, Score
+
+logger = logging.getLogger(__name__)
+
+JUDGE_DEFAULT_TIMEOUT_S = 120.0
+"""Default batch deadline of the HTTP LLM judge (type ``judge``): two minutes covers a 64-rollout batch
+at 4 concurrent requests of ~5 s each with room for a retry; a slower batch is better dropped than
+waited for, since the trainer is blocked meanwhile."""
+
+DEFAULT_FAILURE_THRESHOLD = 3
+DEFAULT_COOLDOWN_S = 60.0
+
+
+@dataclass(frozen=True)
+class GuardPolicy:
+    """How one component is guarded.
+
+    Args:
+        timeout_s: seconds a batch may take (None = no deadline, run inline).
+        failure_threshold: consecutive failed batches that open the circuit (>= 1).
+        cooldown_s: seconds the circuit stays open before a trial batch.
+    """
+
+    timeout_s: float | None = None
+    failure_threshold: int = DEFAULT_FAILURE_THRESHOLD
+    cooldown_s: float = DEFAULT_COOLDOWN_S
+
+    def __post_init__(self) -> None:
+        if self.timeout_s is not None and not self.timeout_s > 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if self.failure_threshold < 1:
+            raise ValueError(f"failure_threshold must be >= 1, got {self.failure_threshold}")
+        if not self.cooldown_s >= 0:
+            raise ValueError(f"cooldown_s must be >= 0, got {self.cooldown_s}")
+
+
+def default_timeout_s(component: RewardComponent) -> float | None:
+    """The deadline a component gets when its config sets no ``timeout_s``.
+
+    A component may declare its own with a ``default_timeout_s`` attribute; the built-in HTTP judge gets
+    `JUDGE_DEFAULT_TIMEOUT_S`; everything else (rules bound their own time, local models) gets None.
+    """
+    declared = getattr(component, "default_timeout_s", None)
+    if declared is not None:
+        return float(declared)
+    judge = sys.modules.get("hymar.rewards.model.judge")  # not imported -> the component is no LLMJudge
+    return JUDGE_DEFAULT_TIMEOUT_S if judge is not None and isinstance(component, judge.LLMJudge) else None
+
+
+class _Failure(Exception):
+    """A failed batch; the message is the invalid reason."""
+
+
+class _Call:
+    """One component call on a worker thread; holds its result or error for the waiting caller."""
+
+    def __init__(self, fn: Callable[[], Any]):
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._fn = fn
+        self.thread = threading.Thread(target=self._run, name="hymar-reward-guard", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.result = self._fn()
+        except BaseException as err:  # noqa: BLE001 - handed to the caller, who decides
+            self.error = err
+
+
+class ComponentGuard:
+    """Run one component with a deadline and a circuit breaker; faults become invalid scores.
+
+    Picklable: the component and policy travel, the run-time state (breaker, abandoned thread) starts fresh.
+
+    Args:
+        name: the component's name in the config (used in log lines).
+        component: the component.
+        policy: deadline and breaker settings.
+        clock: monotonic seconds (a fake one in tests).
+    """
+
+    def __init__(self, name: str, component: RewardComponent, policy: GuardPolicy | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.name = name
+        self.component = component
+        self.policy = policy or GuardPolicy()
+        self.clock = clock
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self._lock = threading.Lock()
+        self.failures = 0
+        self.open_until: float | None = None
+        self._abandoned: _Call | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "component": self.component, "policy": self.policy, "clock": self.clock}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._reset_state()
+
+    @property
+    def is_open(self) -> bool:
+        """True while the circuit is open (the component is being skipped)."""
+        with self._lock:
+            return self.open_until is not None and self.clock() < self.open_until
+
+    def score(self, samples: list[Sample], groups: list[Hashable], correct: Sequence[bool | None] | None = None) -> list[Score]:
+        """Score a batch; never raises for a component fault.
+
+        Args:
+            samples: the batch.
+            groups: group id per sample.
+            correct: per-sample correctness for components with ``score_with_correctness``.
+        Returns:
+            One score per sample: the component's, or invalid ones with the fault's reason.
+        """
+        if not samples:
+            return []
+        skip = self._skip_reason()
+        if skip is not None:
+            return [Score.invalid(skip) for _ in samples]
+        try:
+            result = self._run(samples, groups, correct)
+        except _Failure as err:
+            self._record(failed=True)
+            return [Score.invalid(str(err)) for _ in samples]
+        self._record(failed=not any(s.valid for s in result))
+        return result
+
+    # ------------------------------------------------------------------ internals
+    def _skip_reason(self) -> str | None:
+        with self._lock:
+            if self.open_until is None:
+                return None
+            remaining = self.open_until - self.clock()
+            if remaining > 0:
+                k = self.policy.failure_threshold
+                return f"circuit open after {k} failures; retry in {math.ceil(remaining)} s"
+            return None  # cooldown over: this batch is the half-open trial
+
+    def _record(self, *, failed: bool) -> None:
+        with self._lock:
+            if not failed:
+                if self.open_until is not None:
+                    logger.warning("reward component %r recovered; circuit closed", self.name)
+                self.failures, self.open_until = 0, None
+                return
+            self.failures += 1
+            trial = self.open_until is not None  # a failed half-open trial re-opens at once
+            if trial or self.failures >= self.policy.failure_threshold:
+                if not trial:
+                    logger.warning(
+                        "reward component %r failed %d batches in a row; skipping it for %g s (its scores are invalid)",
+                        self.name, self.failures, self.policy.cooldown_s,
+                    )
+                self.open_until = self.clock() + self.policy.cooldown_s
+
+    def _run(self, samples: list[Sample], groups: list[Hashable], correct) -> list[Score]:
+        def call() -> list[Score]:
+            if correct is not None:
+                return self.component.score_with_correctness(samples, groups, correct)
+            return self.component(samples, groups)
+
+        timeout = self.policy.timeout_s
+        if timeout is None:
+            try:
+                result = call()
+            except Exception as err:  # noqa: BLE001 - a failing component must not take the training run down
+                raise _Failure(self._describe(err)) from None
+        else:
+            result = self._run_with_deadline(call, timeout)
+        try:
+            result = list(result)
+        except TypeError as err:
+            raise _Failure(self._describe(err)) from None
+        if len(result) != len(samples):
+            raise _Failure(f"{type(self.component).__name__} failed: returned {len(result)} scores for {len(samples)} samples")
+        return result
+
+    def _run_with_deadline(self, call: Callable[[], list[Score]], timeout: float) -> list[Score]:
+        with self._lock:
+            if self._abandoned is not None and self._abandoned.thread.is_alive():
+                raise _Failure(f"busy: a call that timed out earlier is still running (timeout {timeout:g} s)")
+            self._abandoned = None
+        job = _Call(call)
+        job.thread.start()
+        job.thread.join(timeout)
+        if job.thread.is_alive():
+            with self._lock:
+                self._abandoned = job  # its late result is never read
+            raise _Failure(f"timed out after {timeout:g} s")
+        if job.error is not None:
+            if not isinstance(job.error, Exception):  # KeyboardInterrupt/SystemExit in the worker: re-raise
+                raise job.error
+            raise _Failure(self._describe(job.error))
+        return job.result
+
+    def _describe(self, err: BaseException) -> str:
+        return f"{type(self.component).__name__} failed: {type(err).__name__}: {str(err)[:200]}"
+
