@@ -6,7 +6,14 @@ once, plus a zero-weight view per component, so TRL logs ``rewards/<component>/m
 component (and ``.../confidence|invalid_rate`` through ``log_metric``). Logs go to TensorBoard by
 default (offline event files in ``OUT/logs``), checkpoints to ``OUT/checkpoint-N``, the final policy
 and its processing class to ``OUT``, with `METRICS_FILE` (step times, reward-time share, first and last
-logged reward) and TRL's `STATE_FILE`.
+logged reward, per-rank report) and TRL's `STATE_FILE`.
+
+Multi-process and resume (docs/training.md): the run is rank-aware (`hymar.train.ranks`: one writer per
+file, a per-rank weights digest gathered into `METRICS_FILE`, whole reward groups per rank asserted at
+setup); checkpoints are marked complete after the Trainer wrote them and ``resume`` picks the newest
+complete one (`hymar.train.checkpoints`); the prompt order survives a resume in a later epoch
+(`hymar.train.resumable`). Run outputs are written atomically; `METRICS_FILE` is written last and removed
+before the final model is saved, so a run folder is complete exactly when it holds `METRICS_FILE`.
 
 Advantage and loss (checked against TRL 1.16's ``GRPOConfig`` / ``_generate_and_score_completions``):
 
@@ -230,16 +237,21 @@ class GRPORecipe:
         self.wall_seconds: float | None = None
         self.device = "cpu"
         self.warmup_seconds: float | None = None
+        self.ledger: Any = None
+        self.initial_digest: str | None = None
 
     def setup(self) -> None:
         """Load the policy, map the data, build the (timed) reward functions and the trainer."""
         import torch
-        from trl import GRPOConfig, GRPOTrainer
+        from trl import GRPOConfig
 
         from hymar.integrations.trl import make_reward_funcs
         from hymar.models.loading import load_policy
+        from hymar.train.checkpoints import CheckpointMarker
         from hymar.train.grpo_data import to_grpo_dataset
         from hymar.train.grpo_timing import RewardClock, StepTimer, timed, warm_reward
+        from hymar.train.ranks import RolloutLedger, check_whole_groups, weights_digest
+        from hymar.train.resumable import ResumableGRPOTrainer
 
         s = self.settings
         cpu = (not torch.cuda.is_available()) if s.use_cpu is None else s.use_cpu
@@ -249,41 +261,72 @@ class GRPORecipe:
         data = to_grpo_dataset(self.train_dataset, keep_images=multimodal)
         funcs, weights = make_reward_funcs(self.reward, group_size=s.num_generations)
         self.component_names = list(funcs[0].component_names)
+        self.initial_digest = weights_digest(model)
         warm_rows = [self.train_dataset[i] for i in _one_row_per_task(self.train_dataset)]
         self.warmup_seconds = warm_reward(funcs[0].reward, warm_rows)
+        self.ledger = RolloutLedger(funcs[0], s.num_generations)  # what this rank scored (the total only)
+        funcs = [self.ledger, *funcs[1:]]
         clock = RewardClock()
         self.timer = StepTimer(clock)
         bf16 = (not cpu) and torch.cuda.is_bf16_supported()
         config = GRPOConfig(**grpo_config_kwargs(s, self.out, cpu=cpu, bf16=bf16), reward_weights=weights)
-        self.trainer = GRPOTrainer(
+        check_whole_groups(config.per_device_train_batch_size, config.steps_per_generation, config.num_generations)
+        self.trainer = ResumableGRPOTrainer(
             model=model,
             reward_funcs=timed(funcs, clock),
             args=config,
             train_dataset=data,
             processing_class=processing_class,
-            callbacks=[self.timer, *self.callbacks],
+            callbacks=[self.timer, CheckpointMarker(), *self.callbacks],
         )
         _point_tensorboard(self.trainer, self.out / LOG_DIR)
 
-    def train(self) -> None:
-        """Run GRPO (after `setup`)."""
+    def train(self, resume: bool | str | Path | None = None) -> None:
+        """Run GRPO (after `setup`).
+
+        Args:
+            resume: None: start fresh; True: continue from the newest complete checkpoint in the run
+                folder; a path: from that checkpoint (see `hymar.train.checkpoints.resume_checkpoint`).
+                Model, optimizer, scheduler, RNG states, logged history and data position are restored.
+
+        Raises:
+            ValueError: ``resume`` asks for a checkpoint that does not exist or is incomplete.
+        """
+        from hymar.train.checkpoints import resume_checkpoint
+
         if self.trainer is None:
             raise RuntimeError("call setup() before train()")
+        checkpoint = resume_checkpoint(self.out, resume)
         start = time.perf_counter()
-        self.trainer.train()
+        self.trainer.train(resume_from_checkpoint=None if checkpoint is None else str(checkpoint))
         self.wall_seconds = time.perf_counter() - start
 
     def save(self) -> Path:
         """Save the policy, its processing class, TRL's state and `METRICS_FILE` to the run folder.
 
+        Every rank must call it (the per-rank reports are gathered); only the main process writes.
+        `METRICS_FILE` is removed first and written last, so it marks a complete final save.
+
         Returns:
             The run folder, loadable with `hymar.models.loading.load_policy`.
         """
+        from hymar.atomic import atomic_write_json, atomic_write_text
+        from hymar.train.ranks import gather_reports, rank_report, warn_if_disagree
+
         if self.trainer is None:
             raise RuntimeError("call setup() and train() before save()")
-        self.trainer.save_model(str(self.out))  # model, generation config and processing class
+        accelerator = self.trainer.accelerator
+        main = self.trainer.is_world_process_zero()
+        reports = gather_reports(accelerator, rank_report(self.trainer.model, self.ledger, accelerator.process_index))
+        if main:
+            (self.out / METRICS_FILE).unlink(missing_ok=True)
+        accelerator.wait_for_everyone()
+        self.trainer.save_model(str(self.out))  # model, generation config and processing class (main writes)
+        if not main:
+            return self.out
         state = self.trainer.state
-        state.save_to_json(str(self.out / STATE_FILE))
+        # TrainerState.save_to_json's content, written atomically
+        atomic_write_text(self.out / STATE_FILE, json.dumps(dataclasses.asdict(state), indent=2, sort_keys=True) + "\n")
         rewards = [entry["reward"] for entry in state.log_history if "reward" in entry]
         metrics = {
             "policy": str(self.policy_path),
@@ -297,9 +340,27 @@ class GRPORecipe:
             "timing": self.timer.summary() if self.timer is not None else None,
             "reward_warmup_seconds": None if self.warmup_seconds is None else round(self.warmup_seconds, 2),
             "device": self.device,
+            "resumed_from_step": getattr(self.trainer, "_initial_global_step", 0) or None,
+            "initial_weights_sha256": self.initial_digest,
+            "num_processes": accelerator.num_processes,
+            "ranks_agree": warn_if_disagree(reports),
+            "ranks": reports,
         }
-        (self.out / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        atomic_write_json(self.out / METRICS_FILE, _json_safe(metrics))
         return self.out
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with NaN/infinite floats as None (strict JSON; a reward mean can be NaN)."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _one_row_per_task(dataset: Any, scan: int = 64) -> list[int]:
@@ -336,6 +397,7 @@ def run_grpo(
     reward: Any = DEFAULT_PRESET,
     settings: GRPOSettings | None = None,
     callbacks: Sequence[Any] = (),
+    resume: bool | str | Path | None = None,
     **overrides: Any,
 ) -> Path:
     """Align the policy at ``policy_path`` with GRPO on ``train_dataset`` driven by a hymar reward.
@@ -347,6 +409,8 @@ def run_grpo(
         reward: `HybridReward`, preset name, config path or mapping.
         settings: trainer settings (default `GRPOSettings()`).
         callbacks: extra ``TrainerCallback`` objects.
+        resume: continue a run: True for the newest complete checkpoint in ``out_dir``, or a checkpoint
+            path (see `GRPORecipe.train`).
         **overrides: `GRPOSettings` fields replacing those of ``settings`` (e.g. ``max_steps=20``).
 
     Returns:
@@ -359,6 +423,10 @@ def run_grpo(
     """
     settings = dataclasses.replace(settings or GRPOSettings(), **overrides)
     recipe = GRPORecipe(policy_path, train_dataset, out_dir, reward=reward, settings=settings, callbacks=callbacks)
+    if resume is not None and resume is not False:
+        from hymar.train.checkpoints import resume_checkpoint
+
+        resume_checkpoint(out_dir, resume)  # nothing to resume from: fail before loading anything
     recipe.setup()
-    recipe.train()
+    recipe.train(resume=resume)
     return recipe.save()

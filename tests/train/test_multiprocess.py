@@ -1,0 +1,113 @@
+"""Multi-process `hymar train` (torchrun, 2 CPU processes, gloo) and the per-rank report behind it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hymar.rewards.base import PerSampleComponent
+from hymar.rewards.types import Score
+from hymar.train.ranks import (
+    RolloutLedger,
+    check_whole_groups,
+    ranks_agree,
+    weights_digest,
+)
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+
+class TextHash(PerSampleComponent):
+    """A reward that differs between rollouts (a hash of the completion), so GRPO moves the weights."""
+
+    name = "texthash"
+
+    def score_one(self, sample):
+        return Score(value=(sum(map(ord, sample.completion)) % 11) / 10.0)
+
+
+# ----------------------------------------------------------------------------- units
+@pytest.mark.parametrize(
+    "prompts, whole, sizes, reason",
+    [
+        (["a", "a", "b", "b"], True, [2, 2], "two whole groups of 2"),
+        (["a", "b", "b", "c"], False, [1, 2, 1], "a group split at both ends of the rank's slice"),
+        (["a", "a", "a", "a"], True, [4], "one prompt drawn twice in a row: two whole groups"),
+        (["a", "a", "a", "b"], False, [3, 1], "three rollouts of a prompt cannot be whole groups of 2"),
+    ],
+)
+def test_ledger_records_prompts_and_group_wholeness(prompts, whole, sizes, reason):
+    ledger = RolloutLedger(lambda prompts, completions, **kw: [0.0] * len(completions), group_size=2)
+    assert ledger(prompts=prompts, completions=["x"] * len(prompts)) == [0.0] * len(prompts)
+    assert ledger.whole_groups is whole, reason
+    assert ledger.call_group_sizes == [sizes] and ledger.rollouts == len(prompts)
+    assert len(ledger.prompt_ids) == len(sizes) and len(set(ledger.prompt_ids)) == len(set(prompts))
+
+
+def test_weights_digest_sees_a_tiny_change():
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    twin = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    twin.load_state_dict(model.state_dict())
+    assert weights_digest(model) == weights_digest(twin)
+    with torch.no_grad():
+        twin[1].bias[0] += 1e-7
+    assert weights_digest(model) != weights_digest(twin)
+    assert ranks_agree([{"weights_sha256": "a"}, {"weights_sha256": "a"}])
+    assert not ranks_agree([{"weights_sha256": "a"}, {"weights_sha256": "b"}])
+
+
+@pytest.mark.parametrize(
+    "per_device, steps_per_generation, generations, ok, reason",
+    [
+        (8, 1, 4, True, "hymar's layout: prompts_per_step * num_generations"),
+        (2, 2, 4, True, "4 rows per generation on each rank: one whole group"),
+        (2, 1, 4, False, "a trl_args override: each rank would hold half a group"),
+        (6, 1, 4, False, "one whole group and half of the next"),
+    ],
+)
+def test_check_whole_groups(per_device, steps_per_generation, generations, ok, reason):
+    if ok:
+        check_whole_groups(per_device, steps_per_generation, generations)
+    else:
+        with pytest.raises(ValueError, match="split across ranks"):
+            check_whole_groups(per_device, steps_per_generation, generations)
+
+
+# ----------------------------------------------------------------------------- two processes
+@pytest.mark.slow
+def test_two_cpu_processes_train_in_lockstep(tmp_path):
+    """torchrun, 2 ranks, no --policy (rank 0 builds the tiny VLM, rank 1 waits and loads it), 2 steps."""
+    out = tmp_path / "run"
+    config = tmp_path / "reward.yaml"
+    config.write_text('components:\n  texthash: {type: "test_multiprocess:TextHash", weight: 1.0}\n')
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    torchrun = Path(sys.executable).with_name("torchrun")
+    cmd = [str(torchrun), "--nproc_per_node", "2", "-m", "hymar", "train", str(out), "--config", str(config),
+           "--train-rows", "8", "--num-generations", "2", "--prompts-per-step", "2", "--max-completion-length", "4",
+           "--max-steps", "2", "--save-steps", "0", "--learning-rate", "1e-2", "--report-to", "none",
+           "--no-progress", "--cpu"]
+    done = subprocess.run(cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("building the untrained tiny VLM") == 1  # only rank 0 built it
+    assert done.stdout.count("2 processes, ranks agree: True") == 1  # one summary, from rank 0
+
+    metrics = json.loads((out / "grpo_metrics.json").read_text())
+    ranks = metrics["ranks"]
+    assert metrics["num_processes"] == 2 and [r["rank"] for r in ranks] == [0, 1]
+    assert metrics["ranks_agree"] and ranks[0]["weights_sha256"] == ranks[1]["weights_sha256"]
+    assert ranks[0]["weights_sha256"] != metrics["initial_weights_sha256"]  # the weights moved
+    for r in ranks:
+        # 2 steps x 2 prompts x 2 rollouts, each reward call on whole groups of 2
+        assert r["reward_calls"] == 2 and r["rollouts_scored"] == 8
+        assert r["whole_groups"] and r["group_sizes"] == [2]
+    assert not set(ranks[0]["prompt_ids"]) & set(ranks[1]["prompt_ids"])  # each rank its own prompts
+    assert len(set(ranks[0]["prompt_ids"]) | set(ranks[1]["prompt_ids"])) == 8  # 8 rows, one epoch
