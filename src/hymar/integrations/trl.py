@@ -203,9 +203,10 @@ def infer_groups(samples: Sequence[Sample], group_size: int | None = None) -> li
     ``num_generations``) a run longer than that is split into groups of ``group_size``, which separates a
     prompt that was drawn twice in a row.
 
-    Caveat: in multi-process training each rank scores only its local slice; a group split across ranks
-    (``per_device_train_batch_size * steps_per_generation`` not a multiple of ``num_generations``) is seen
-    as two smaller groups, so group-relative terms use only the local rollouts.
+    In multi-process training each rank scores only its local slice, which holds whole groups when
+    ``per_device_train_batch_size * steps_per_generation`` is a multiple of ``num_generations``;
+    `hymar train` checks that at setup (`hymar.train.ranks.check_whole_groups`). A user's own TRL
+    script that breaks it would see a split group as two smaller ones.
 
     Args:
         samples: the batch, in TRL's order.
