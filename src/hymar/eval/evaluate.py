@@ -3,7 +3,9 @@
 Per row (one greedy completion per prompt):
 
 - correct: `hymar.rewards.rules.verifier.verify` (the "accuracy" component of every preset) against
-  the gold answer, for verifiable rows (a gold answer and a task that is not open-ended). An invalid
+  the gold answer (or any of several acceptable golds, with a per-row numeric tolerance, when the row's
+  metadata carries a "grading" object: see `hymar.eval.grading`), for verifiable rows (a gold answer
+  and a task that is not open-ended). An invalid
   verdict (the verifier could not judge, e.g. an over-long answer) counts as wrong and is counted in
   ``invalid``; accuracy is correct / verifiable rows.
 - format: `FormatAspect` (``<think>..</think><answer>..</answer>``) value in [0, 1] (the fraction of
@@ -169,8 +171,8 @@ def score_generations(
     Raises:
         ValueError: rows and completions differ in length.
     """
+    from hymar.eval.grading import grade, grading_of_row
     from hymar.rewards.aspects import FormatAspect, InstructionAdherence
-    from hymar.rewards.rules.verifier import verify
 
     if len(rows) != len(completions):
         raise ValueError(f"got {len(completions)} completions for {len(rows)} rows")
@@ -194,7 +196,8 @@ def score_generations(
         verifiable = _is_verifiable(sample.answer, sample.task)
         correct, verdict = None, None
         if verifiable:
-            score = verify(sample.completion, sample.answer, task=sample.task, prompt=prompt_text)
+            # several acceptable golds / a numeric tolerance when the row's metadata says so (benchmarks)
+            score = grade(sample.completion, sample.answer, task=sample.task, prompt=prompt_text, grading=grading_of_row(row))
             correct = bool(score.valid and score.value is not None and score.value >= 0.5)
             if not score.valid or "reason" in score.info:
                 verdict = str(score.info.get("reason", "invalid"))
