@@ -102,6 +102,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("hymar.commands.train", "align a policy with GRPO driven by a hymar reward"),
     "eval": ("hymar.commands.evaluate", "generate on a test split and score with the verifiers"),
     "demo": ("hymar.commands.demo", "the method end to end in miniature: SFT, RM, GRPO per preset, report"),
+    "serve": ("hymar.commands.serve", "serve the reward over HTTP: POST /score, OpenRLHF /get_reward, GET /health"),
 }
 
 
