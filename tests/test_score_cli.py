@@ -154,3 +154,29 @@ def test_set_on_a_config_file_keeps_the_file_name_in_errors(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "reward.yaml: components.accuracy.weight" in err
+
+
+def test_a_combiner_failure_costs_its_batch_not_the_run(tmp_path):
+    from hymar.rewards.hybrid import HybridReward
+    from hymar.scoring import score_jsonl
+
+    class FailsOnGroupB:
+        """Scores like rule-only, but the whole call raises for the batch holding group "b"."""
+
+        def __init__(self):
+            self.inner = HybridReward.from_preset("rule-only")
+            self.component_names = self.inner.component_names
+
+        def __call__(self, samples, groups):
+            if "b" in groups:
+                raise RuntimeError("combiner blew up")
+            return self.inner(samples, groups)
+
+    lines = [GOOD[0], {**GOOD[2], "group": "b"}, GOOD[1]]
+    out = tmp_path / "out.jsonl"
+    summary = score_jsonl(write_jsonl(tmp_path / "in.jsonl", lines), out, FailsOnGroupB(), batch_size=2, progress=False)
+    rows = read_jsonl(out)
+    assert [r["id"] for r in rows] == ["a1", "b1", "a2"]  # every line kept, in input order
+    assert rows[1]["error"].startswith("scoring failed: RuntimeError: combiner blew up") and rows[1]["line"] == 2
+    assert [rows[0]["reward"], rows[2]["reward"]] == [1.0, 0.0]
+    assert summary.failed == 1

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hymar.atomic import atomic_write_text
-from hymar.data.records import RecordError, group_key, sample_from_record
+from hymar.data.records import RecordError, group_key, sample_from_record, scored_record
 from hymar.rewards.hybrid import HybridReward
 from hymar.rewards.types import Sample, Score, component_metrics
 
@@ -115,15 +115,17 @@ def score_jsonl(
     good = [p for p in parsed if p.sample is not None]
     with tqdm(total=len(good), desc="scoring", unit="sample", disable=not progress, dynamic_ncols=True) as bar:
         for batch in _batches_by_group(good, batch_size):
-            result = reward([p.sample for p in batch], [p.group for p in batch])
+            try:
+                result = reward([p.sample for p in batch], [p.group for p in batch])
+            except Exception as err:  # noqa: BLE001 - the batch's lines get error records; the run goes on
+                reason = f"scoring failed: {type(err).__name__}: {str(err)[:200]}"
+                for p in batch:
+                    p.error = reason
+                bar.update(len(batch))
+                continue
             for i, p in enumerate(batch):
-                components = {name: scores[i].to_dict() for name, scores in result.components.items()}
-                total = result.rewards[i]
-                out = {**p.record, "reward": total if math.isfinite(total) else None, "components": components}
-                if not math.isfinite(total):
-                    out["reward_invalid"] = "every weighted component was invalid"
-                outputs[p.line_no] = out
-                summary.rewards.append(total)
+                outputs[p.line_no] = scored_record(p.record, result, i)
+                summary.rewards.append(result.rewards[i])
             for name, scores in result.components.items():
                 summary.scores.setdefault(name, []).extend(scores)
             bar.update(len(batch))

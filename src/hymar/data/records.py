@@ -7,11 +7,12 @@ Input line: {"id", "prompt" (string or chat messages), "completion", "answer"?, 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hymar.rewards.types import Sample
+from hymar.rewards.types import RewardResult, Sample
 
 
 class RecordError(ValueError):
@@ -94,3 +95,22 @@ def group_key(record: Mapping[str, Any], line_no: int) -> Any:
     if isinstance(group, (list, dict)):
         return repr(group)
     return group
+
+
+def scored_record(record: Mapping[str, Any], result: RewardResult, i: int) -> dict[str, Any]:
+    """The output record of sample ``i``, exactly as `hymar score` writes it.
+
+    Args:
+        record: the input record (unknown keys are kept).
+        result: the batch's reward result.
+        i: the sample's position in the batch.
+    Returns:
+        ``{**record, "reward": total or None, "components": {name: Score.to_dict()}}``, plus
+        "reward_invalid" where the total is undefined.
+    """
+    components = {name: scores[i].to_dict() for name, scores in result.components.items()}
+    total = result.rewards[i]
+    out = {**record, "reward": total if math.isfinite(total) else None, "components": components}
+    if not math.isfinite(total):
+        out["reward_invalid"] = "every weighted component was invalid"
+    return out

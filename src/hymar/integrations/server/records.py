@@ -13,12 +13,11 @@ never make the server open an arbitrary file.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hymar.data.records import RecordError, group_key, sample_from_record
+from hymar.data.records import RecordError, group_key, sample_from_record, scored_record
 from hymar.integrations.server.protocol import RequestError, json_type, require_list
 from hymar.rewards.types import RewardResult, Sample
 
@@ -59,25 +58,6 @@ def to_sample(record: Any, image_root: Path | None) -> Sample:
     if isinstance(record, Mapping):
         check_images(record, image_root)
     return sample_from_record(record, image_root.resolve() if image_root is not None else None)
-
-
-def scored_record(record: Mapping[str, Any], result: RewardResult, i: int) -> dict[str, Any]:
-    """The output record of sample ``i``, exactly as `hymar score` writes it.
-
-    Args:
-        record: the input record (unknown keys are kept).
-        result: the batch's reward result.
-        i: the sample's position in the batch.
-    Returns:
-        ``{**record, "reward": total or None, "components": {name: Score.to_dict()}}``, plus
-        "reward_invalid" where the total is undefined.
-    """
-    components = {name: scores[i].to_dict() for name, scores in result.components.items()}
-    total = result.rewards[i]
-    out = {**record, "reward": total if math.isfinite(total) else None, "components": components}
-    if not math.isfinite(total):
-        out["reward_invalid"] = "every weighted component was invalid"
-    return out
 
 
 def score_records(body: Any, reward: RewardCall, max_samples: int, image_root: Path | None) -> list[dict[str, Any]]:
