@@ -76,7 +76,8 @@ def load_task_dataset(args: argparse.Namespace, *, split: str, rows: int) -> Any
         column_map = json.loads(args.column_map) if args.column_map else None
         if column_map is not None and not isinstance(column_map, dict):
             raise ValueError("--column-map must be a JSON object")
-        return load_mapped_dataset(args.dataset, split=args.split, column_map=column_map, image_root=args.image_root, task=args.task)
+        return load_mapped_dataset(args.dataset, split=args.split, column_map=column_map, image_root=args.image_root, task=args.task,
+                                   load_kwargs=getattr(args, "dataset_load_kwargs", None))  # set by a train recipe
     from hymar.data.synthetic import build_task_suite
 
     if rows < 1:
@@ -122,6 +123,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("out_dir", metavar="OUT_DIR", help="run folder: policy, checkpoints, logs/, grpo_metrics.json")
     parser.add_argument("--policy", default=None, metavar="PATH", help="policy folder or Hub id (default: build the untrained tiny VLM into OUT_DIR/initial-policy; SFT it first for a useful run)")
+    from hymar.recipes.cli_args import install as install_recipe_args
+
+    install_recipe_args(parser)  # OUT_DIR may be a recipe .yaml (its values become defaults); --out, --dry-run
     add_reward_arguments(parser, default=DEFAULT_PRESET)
     add_dataset_arguments(parser, split="train", rows_flag="--train-rows", rows_default=400)
     grpo = parser.add_argument_group("GRPO")
@@ -143,6 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--report-to", default="tensorboard", help="Trainer loggers, comma-separated, or none (default: %(default)s)")
     out.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     out.add_argument("--cpu", dest="use_cpu", action="store_true", default=None, help="train on CPU even when CUDA is available")
+    out.add_argument("--resume", nargs="?", const=True, default=None, metavar="CHECKPOINT", help="continue from the newest complete OUT_DIR/checkpoint-N, or from CHECKPOINT (see docs/training.md)")
 
 
 def _settings(args: argparse.Namespace) -> GRPOSettings:
@@ -181,27 +186,37 @@ def _default_policy(out: Path, data: Any) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Run GRPO; print where the policy and logs went. Returns the exit code."""
     from hymar.models.loading import ModelLoadError
+    from hymar.recipes.cli_args import apply_recipe_settings
     from hymar.rewards.config import ConfigError
     from hymar.train.grpo import LOG_DIR, run_grpo
+    from hymar.train.ranks import build_on_main, is_main_process
 
+    if getattr(args, "dry_run", False):
+        from hymar.recipes.dry_run import dry_run
+
+        return dry_run(args, _settings)
     try:
-        settings = _settings(args)
+        settings = apply_recipe_settings(_settings(args), args)
         reward = build_reward(args)
         data = load_task_dataset(args, split="train", rows=args.train_rows)
         out = Path(args.out_dir)
         if out.exists() and not out.is_dir():
             raise ValueError(f"{out} exists and is not a folder")
-        policy = args.policy if args.policy is not None else _default_policy(out, data)
-        folder = run_grpo(policy, data, out, reward=reward, settings=settings)
+        # several processes (torchrun / accelerate launch): only the main one builds the default policy
+        policy = args.policy if args.policy is not None else build_on_main(out / "initial-policy", lambda: _default_policy(out, data), cpu=settings.use_cpu)
+        folder = run_grpo(policy, data, out, reward=reward, settings=settings, resume=args.resume)
     except (ValueError, OSError, ConfigError, ModelLoadError) as err:
         print(f"hymar train: {err}", file=sys.stderr)
         return EXIT_ERROR
+    if not is_main_process():  # the main process writes the metrics and prints the summary
+        return EXIT_OK
     metrics = json.loads((folder / METRICS_FILE).read_text(encoding="utf-8"))
     timing = metrics.get("timing") or {}
     print(
         f"{folder}: {metrics['steps']} steps in {metrics['wall_seconds']} s, reward {metrics['first_logged_reward']} -> "
         f"{metrics['last_logged_reward']}, reward share of step time {timing.get('reward_share_steady')}; "
         f"logs in {folder / LOG_DIR}"
+        + (f"; {metrics['num_processes']} processes, ranks agree: {metrics['ranks_agree']}" if metrics.get("num_processes", 1) > 1 else "")
     )
     return EXIT_OK
 
