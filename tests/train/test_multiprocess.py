@@ -64,6 +64,61 @@ def test_weights_digest_sees_a_tiny_change():
     assert not ranks_agree([{"weights_sha256": "a"}, {"weights_sha256": "b"}])
 
 
+class FakeAccelerator:
+    """What `final_weights_digest` reads of an ``Accelerator``: the strategy and the main-process flag."""
+
+    def __init__(self, distributed_type, *, main=True, zero_stage=0, state=None, fail=False):
+        self.distributed_type = distributed_type
+        self.is_main_process = main
+        self.state = type("State", (), {"deepspeed_plugin": type("Plugin", (), {"zero_stage": zero_stage})()})()
+        self._state, self._fail, self.gathered = state, fail, 0
+
+    def get_state_dict(self, model):
+        self.gathered += 1
+        if self._fail:
+            raise RuntimeError("gather failed")
+        return self._state
+
+    def unwrap_model(self, model):
+        return model
+
+
+@pytest.mark.parametrize(
+    "kind, zero_stage, sharded, reason",
+    [
+        ("DistributedType.MULTI_GPU", 0, False, "DDP: every rank holds a replica"),
+        ("DistributedType.DEEPSPEED", 2, False, "ZeRO-2 shards optimizer state, not weights"),
+        ("DistributedType.DEEPSPEED", 3, True, "ZeRO-3 partitions the weights"),
+        ("DistributedType.FSDP", 0, True, "FSDP (1 or 2) shards the weights"),
+    ],
+)
+def test_sharded_runs_digest_the_gathered_state_on_the_main_process(kind, zero_stage, sharded, reason):
+    import torch
+
+    from hymar.train.ranks import final_weights_digest, tensors_digest
+
+    model = torch.nn.Linear(3, 2)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    main, other = (FakeAccelerator(kind, main=m, zero_stage=zero_stage, state=state) for m in (True, False))
+    digest, note = final_weights_digest(model, main)
+    assert digest == (tensors_digest(state.items()) if sharded else weights_digest(model)), reason
+    assert (note is not None) is sharded
+    other_digest, _ = final_weights_digest(model, other)
+    # a sharded run's other ranks still join the gather (a collective) but report no digest
+    assert (other_digest is None) is sharded and other.gathered == int(sharded)
+
+
+def test_a_failing_digest_is_reported_not_raised():
+    import torch
+
+    from hymar.train.ranks import final_weights_digest
+
+    digest, note = final_weights_digest(torch.nn.Linear(2, 2), FakeAccelerator("DistributedType.FSDP", fail=True))
+    assert digest is None and "gather failed" in note
+    # reports without a digest do not count as disagreement
+    assert ranks_agree([{"weights_sha256": "a"}, {"weights_sha256": None}])
+
+
 @pytest.mark.parametrize(
     "per_device, steps_per_generation, generations, ok, reason",
     [

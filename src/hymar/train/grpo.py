@@ -317,11 +317,13 @@ class GRPORecipe:
             raise RuntimeError("call setup() and train() before save()")
         accelerator = self.trainer.accelerator
         main = self.trainer.is_world_process_zero()
-        reports = gather_reports(accelerator, rank_report(self.trainer.model, self.ledger, accelerator.process_index))
         if main:
             (self.out / METRICS_FILE).unlink(missing_ok=True)
         accelerator.wait_for_everyone()
         self.trainer.save_model(str(self.out))  # model, generation config and processing class (main writes)
+        # after the save: the report is a check, and nothing in it may cost the run its model
+        report = rank_report(self.trainer.model_wrapped, self.ledger, accelerator.process_index, accelerator)
+        reports = gather_reports(accelerator, report)
         if not main:
             return self.out
         state = self.trainer.state

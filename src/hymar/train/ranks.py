@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +82,57 @@ def weights_digest(model: Any) -> str:
     Returns:
         Hex digest; equal digests mean bit-identical weights.
     """
+    return tensors_digest(model.named_parameters())
+
+
+def tensors_digest(named: Iterable[tuple[str, Any]]) -> str:
+    """sha256 of named tensors (name, dtype, shape, bytes; in name order), on any device."""
     import torch
 
     h = hashlib.sha256()
-    for name, param in sorted(model.named_parameters(), key=lambda item: item[0]):
-        tensor = param.detach().to("cpu").contiguous().reshape(-1)
-        h.update(f"{name}|{tensor.dtype}|{tuple(param.shape)}\n".encode())
+    for name, value in sorted(named, key=lambda item: item[0]):
+        tensor = value.detach().to("cpu").contiguous().reshape(-1)
+        h.update(f"{name}|{tensor.dtype}|{tuple(value.shape)}\n".encode())
         h.update(tensor.view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
+
+
+def is_sharded(accelerator: Any) -> bool:
+    """FSDP or DeepSpeed ZeRO-3: each rank holds only a shard of the weights (no replica to compare)."""
+    kind = str(getattr(accelerator, "distributed_type", ""))
+    if "FSDP" in kind:
+        return True
+    plugin = getattr(getattr(accelerator, "state", None), "deepspeed_plugin", None)
+    return "DEEPSPEED" in kind and getattr(plugin, "zero_stage", 0) == 3
+
+
+def final_weights_digest(model: Any, accelerator: Any) -> tuple[str | None, str | None]:
+    """This rank's digest of the trained weights, and a note when it is not a per-rank replica digest.
+
+    Replicated training (DDP, ZeRO-1/2, one process): the digest of this rank's parameters, so equal
+    digests across ranks prove the replicas stayed identical. Sharded training (FSDP, ZeRO-3): the
+    parameters are shards (FSDP2 DTensors, ZeRO-3 partitions), so every rank takes part in gathering
+    the full state dict (``accelerator.get_state_dict``, a collective) and only the main process
+    digests it; the other ranks report None. A failure yields None and the reason: the report is a
+    check, and must never cost the run its saved model.
+
+    Args:
+        model: the trainer's model (wrapped or not).
+        accelerator: the trainer's ``Accelerator``.
+
+    Returns:
+        ``(digest or None, note or None)``.
+    """
+    try:
+        if accelerator is not None and is_sharded(accelerator):
+            state = accelerator.get_state_dict(model)  # collective: every rank must call it
+            if not accelerator.is_main_process:
+                return None, "sharded training: digest of the gathered full state on the main process only"
+            return tensors_digest(state.items()), "sharded training: digest of the gathered full state dict"
+        unwrapped = accelerator.unwrap_model(model) if accelerator is not None else model
+        return weights_digest(unwrapped), None
+    except Exception as err:  # noqa: BLE001 - a check must not fail the run
+        return None, f"weights digest failed: {type(err).__name__}: {str(err)[:200]}"
 
 
 class RolloutLedger:
@@ -130,23 +173,29 @@ class RolloutLedger:
         return all(size % self.group_size == 0 for call in self.call_group_sizes for size in call)
 
 
-def rank_report(model: Any, ledger: RolloutLedger | None, rank: int) -> dict[str, Any]:
-    """This rank's entry of ``grpo_metrics.json["ranks"]``.
+def rank_report(model: Any, ledger: RolloutLedger | None, rank: int, accelerator: Any = None) -> dict[str, Any]:
+    """This rank's entry of ``grpo_metrics.json["ranks"]`` (every rank must call it: see
+    `final_weights_digest`).
 
     Returns:
         ``{"rank", "weights_sha256", "rollouts_scored", "reward_calls", "prompt_ids", "whole_groups",
-        "group_sizes"}`` (``group_sizes``: the distinct sizes seen).
+        "group_sizes"}`` (``group_sizes``: the distinct sizes seen), plus "weights_note" when the digest
+        is not a plain replica digest.
     """
     calls = ledger.call_group_sizes if ledger is not None else []
-    return {
+    digest, note = final_weights_digest(model, accelerator)
+    report = {
         "rank": rank,
-        "weights_sha256": weights_digest(model),
+        "weights_sha256": digest,
         "rollouts_scored": ledger.rollouts if ledger is not None else 0,
         "reward_calls": len(calls),
         "prompt_ids": list(ledger.prompt_ids) if ledger is not None else [],
         "whole_groups": ledger.whole_groups if ledger is not None else True,
         "group_sizes": sorted({size for call in calls for size in call}),
     }
+    if note is not None:
+        report["weights_note"] = note
+    return report
 
 
 def gather_reports(accelerator: Any, report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -158,15 +207,16 @@ def gather_reports(accelerator: Any, report: dict[str, Any]) -> list[dict[str, A
 
 
 def ranks_agree(reports: Sequence[dict[str, Any]]) -> bool:
-    """True when every rank ended with the same weights digest."""
-    return len({r["weights_sha256"] for r in reports}) <= 1
+    """True when every rank that has a digest ended with the same one (sharded runs digest on the
+    main process only; a failed digest is None and is reported in "weights_note")."""
+    return len({r["weights_sha256"] for r in reports if r["weights_sha256"] is not None}) <= 1
 
 
 def warn_if_disagree(reports: Sequence[dict[str, Any]]) -> bool:
     """Print a loud warning to stderr when the ranks' final weights differ. Returns `ranks_agree`."""
     agree = ranks_agree(reports)
     if not agree:
-        digests = ", ".join(f"rank {r['rank']}: {r['weights_sha256'][:12]}" for r in reports)
+        digests = ", ".join(f"rank {r['rank']}: {str(r['weights_sha256'])[:12]}" for r in reports)
         print(f"hymar train: WARNING: THE RANKS ENDED WITH DIFFERENT WEIGHTS ({digests}); the replicas "
               "diverged and the saved model is rank 0's only", file=sys.stderr)
     return agree
