@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -163,19 +162,10 @@ def write_plots(results: Mapping[str, Any], histories: Mapping[str, Sequence[Seq
 
 
 def _save_png(fig: Any, path: str | os.PathLike[str]) -> None:
-    """Save ``fig`` as PNG atomically: render into a temp file beside ``path``, then ``os.replace``.
+    """Save ``fig`` as PNG atomically (`hymar.atomic.atomic_write`).
 
     A demo killed mid-plot keeps the previous PNG (or none), never a truncated image.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=100)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from hymar.atomic import atomic_write
+
+    atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=100))

@@ -337,14 +337,9 @@ def compute_score_batch(
     Returns:
         One result dict per sample, in order.
     """
-    from hymar.integrations.verl import batch_groups, build_sample, result_dicts
+    from hymar.integrations.verl import batch_samples, result_dicts
 
-    n = len(solution_strs)
-    infos = [dict(e or {}) for e in (extra_infos if extra_infos is not None else [None] * n)]
-    if not (len(data_sources) == len(ground_truths) == len(infos) == n):
-        raise ValueError("data_sources, solution_strs, ground_truths and extra_infos must have equal lengths")
-    samples = [build_sample(d, s, g, e) for d, s, g, e in zip(data_sources, solution_strs, ground_truths, infos)]
-    groups = batch_groups(data_sources, samples, infos)
+    samples, groups, _ = batch_samples(data_sources, solution_strs, ground_truths, extra_infos)
     return result_dicts(reward_from_env(kwargs.get("hymar_url"))(samples, groups))
 
 

@@ -165,6 +165,28 @@ def compute_score(
     return result_dicts(result)[0]
 
 
+def batch_samples(
+    data_sources: Sequence[Any],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[Mapping[str, Any] | None] | None = None,
+) -> tuple[list[Sample], list[Hashable], list[dict[str, Any]]]:
+    """verl's per-sample lists as hymar Samples with their group ids (`batch_groups`).
+
+    Raises:
+        ValueError: the lists differ in length.
+
+    Returns:
+        ``(samples, groups, extra_infos as dicts)``.
+    """
+    n = len(solution_strs)
+    infos = [dict(e or {}) for e in (extra_infos if extra_infos is not None else [None] * n)]
+    if not (len(data_sources) == len(ground_truths) == len(infos) == n):
+        raise ValueError("data_sources, solution_strs, ground_truths and extra_infos must have equal lengths")
+    samples = [build_sample(d, s, g, e) for d, s, g, e in zip(data_sources, solution_strs, ground_truths, infos)]
+    return samples, batch_groups(data_sources, samples, infos), infos
+
+
 def compute_score_batch(
     data_sources: Sequence[Any],
     solution_strs: Sequence[str],
@@ -183,12 +205,8 @@ def compute_score_batch(
     Returns:
         One result dict per sample, in order.
     """
-    n = len(solution_strs)
-    infos = [dict(e or {}) for e in (extra_infos if extra_infos is not None else [None] * n)]
-    if not (len(data_sources) == len(ground_truths) == len(infos) == n):
-        raise ValueError("data_sources, solution_strs, ground_truths and extra_infos must have equal lengths")
-    samples = [build_sample(d, s, g, e) for d, s, g, e in zip(data_sources, solution_strs, ground_truths, infos)]
-    groups = batch_groups(data_sources, samples, infos)
+    samples, groups, infos = batch_samples(data_sources, solution_strs, ground_truths, extra_infos)
+    n = len(samples)
     by_spec: dict[str, list[int]] = {}
     for i, info in enumerate(infos):
         by_spec.setdefault(_spec(info, kwargs), []).append(i)
