@@ -137,16 +137,25 @@ def test_check_whole_groups(per_device, steps_per_generation, generations, ok, r
 
 
 # ----------------------------------------------------------------------------- two processes
+#: the two launch lines the docs show for 2 CPU processes (`accelerate launch --cpu` would start only one)
+LAUNCHERS = {
+    "torchrun": ["torchrun", "--nproc_per_node", "2"],
+    "accelerate": ["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+                   "--mixed_precision", "no", "--dynamo_backend", "no"],
+}
+
+
 @pytest.mark.slow
-def test_two_cpu_processes_train_in_lockstep(tmp_path):
-    """torchrun, 2 ranks, no --policy (rank 0 builds the tiny VLM, rank 1 waits and loads it), 2 steps."""
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_two_cpu_processes_train_in_lockstep(tmp_path, launcher):
+    """2 ranks, no --policy (rank 0 builds the tiny VLM, rank 1 waits and loads it), 2 steps."""
     out = tmp_path / "run"
     config = tmp_path / "reward.yaml"
     config.write_text('components:\n  texthash: {type: "test_multiprocess:TextHash", weight: 1.0}\n')
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
-    torchrun = Path(sys.executable).with_name("torchrun")
-    cmd = [str(torchrun), "--nproc_per_node", "2", "-m", "hymar", "train", str(out), "--config", str(config),
+    program, *launch_args = LAUNCHERS[launcher]
+    cmd = [str(Path(sys.executable).with_name(program)), *launch_args, "-m", "hymar", "train", str(out), "--config", str(config),
            "--train-rows", "8", "--num-generations", "2", "--prompts-per-step", "2", "--max-completion-length", "4",
            "--max-steps", "2", "--save-steps", "0", "--learning-rate", "1e-2", "--report-to", "none",
            "--no-progress", "--cpu"]
