@@ -74,6 +74,7 @@ class TestParseOptions:
             ("Q?\n(A) x\n(B) y", {"A": "x", "B": "y"}),
             ("Q?\nA) x\nB) y", {"A": "x", "B": "y"}),
             ("Q?\nA: x\nB: y", {"A": "x", "B": "y"}),
+            ("Choices:\nA:40°\nB:50°\nC:60°", {"A": "40°", "B": "50°", "C": "60°"}),  # MathVerse's form
             ("Q?\n- (a) x\n- (b) y", {"A": "x", "B": "y"}),
             ("Q? (A) 3 (B) 4 (C) 5", {"A": "3", "B": "4", "C": "5"}),
             ("Example:\nA. 1\nB. 2\nQuestion:\nA. cat\nB. dog", {"A": "cat", "B": "dog"}),

@@ -7,8 +7,7 @@ Lite", "Vision Intensive", "Vision Dominant", "Vision Only"), question (choices 
 question_type ("multi-choice" | "free-form"), metadata (split, source, subject, subfield), query_wo
 (prompt without CoT instruction), query_cot (prompt asking for reasoning first), question_for_eval.
 
-Mapping: prompt = query_cot (option lines "A:40°" get a space after the colon, the form hymar's
-option parser reads); multi-choice -> task "choice" (gold letter; the options are read from
+Mapping: prompt = query_cot (hymar's option parser reads its "A:40°" option lines as they are); multi-choice -> task "choice" (gold letter; the options are read from
 the prompt's "A:" lines when the model answers with option text); free-form -> no task tag, so the
 verifier picks its comparer from the gold (number, expression, text). Domain: problem_version (the
 official report is per version). A row with an empty image (text-only versions) is text-only.
@@ -19,7 +18,6 @@ hymar uses rule extraction and its symbolic/numeric verifiers instead; no judge 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from hymar.data.benchmarks.base import (
@@ -31,8 +29,6 @@ from hymar.data.benchmarks.base import (
 )
 from hymar.data.benchmarks.images import example_image
 
-# "A:40°" option lines: hymar's option parser wants a space after the colon ("A: 40°")
-_OPTION_LINE = re.compile(r"^([A-J]):(?=\S)", re.MULTILINE)
 COLUMN_MAP = {"sample_index": "id", "query_cot": "prompt", "image": "image", "answer": "answer", "metadata": "metadata"}
 
 
@@ -54,7 +50,7 @@ def map_row(row: Row) -> dict[str, Any]:
         "id": row.get("id"),
         "domain": text_of(row, "problem_version", required=False) or "mathverse",
         "task": task,
-        "prompt": _OPTION_LINE.sub(r"\1: ", text_of(row, "prompt")),
+        "prompt": text_of(row, "prompt"),
         "image": image,
         "answer": answer,
         "metadata": {

@@ -188,6 +188,10 @@ def _option_line(line: str) -> tuple[str, str] | None:
     if len(s) >= 2 and s[1] in ".):" and (len(s) == 2 or s[2].isspace() or s[2] == "*"):
         if s[0] in LETTERS or (s[1] == ")" and s[0].upper() in LETTERS):
             return s[0].upper(), s[2:].strip(" \t*")
+    # "A:40°" (MathVerse writes its options without a space); only after a colon, where "A.5" or
+    # "A)b" style text is not at stake
+    if len(s) >= 3 and s[1] == ":" and s[0] in LETTERS and not s[2].isspace():
+        return s[0], s[2:].strip(" \t*")
     return None
 
 
