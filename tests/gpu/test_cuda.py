@@ -46,7 +46,7 @@ def test_grpo_trains_on_the_gpu(tmp_path, suite, tiny_vlm):
                             progress=False, report_to=(), save_steps=2)
     out = run_grpo(tiny_vlm, suite["train"], tmp_path / "run", reward="rule-only", settings=settings)
     metrics = json.loads((out / METRICS_FILE).read_text())
-    assert metrics["device"] == "cuda" and metrics["steps"] == 3
+    assert metrics["device"].startswith("cuda") and metrics["steps"] == 3
     assert (out / "checkpoint-2").is_dir()
     model, _ = load_policy(out, device="cuda")
     assert next(model.parameters()).is_cuda

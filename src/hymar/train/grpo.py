@@ -255,12 +255,17 @@ class GRPORecipe:
 
         s = self.settings
         cpu = (not torch.cuda.is_available()) if s.use_cpu is None else s.use_cpu
-        self.device = "cpu" if cpu else "cuda"
+        funcs, weights = make_reward_funcs(self.reward, group_size=s.num_generations)
+        self.component_names = list(funcs[0].component_names)
+        bf16 = (not cpu) and torch.cuda.is_bf16_supported()
+        config = GRPOConfig(**grpo_config_kwargs(s, self.out, cpu=cpu, bf16=bf16), reward_weights=weights)
+        check_whole_groups(config.per_device_train_batch_size, config.steps_per_generation, config.num_generations)
+        # the config knows this process's device (cuda:LOCAL_RANK under a multi-GPU launch): loading onto a
+        # bare "cuda" would put every rank's copy on GPU 0 first
+        self.device = "cpu" if cpu else str(config.device)
         model, processing_class = load_policy(self.policy_path, device=self.device, dtype=s.dtype)
         multimodal = hasattr(processing_class, "image_processor")
         data = to_grpo_dataset(self.train_dataset, keep_images=multimodal)
-        funcs, weights = make_reward_funcs(self.reward, group_size=s.num_generations)
-        self.component_names = list(funcs[0].component_names)
         self.initial_digest = weights_digest(model)
         warm_rows = [self.train_dataset[i] for i in _one_row_per_task(self.train_dataset)]
         self.warmup_seconds = warm_reward(funcs[0].reward, warm_rows)
@@ -268,9 +273,6 @@ class GRPORecipe:
         funcs = [self.ledger, *funcs[1:]]
         clock = RewardClock()
         self.timer = StepTimer(clock)
-        bf16 = (not cpu) and torch.cuda.is_bf16_supported()
-        config = GRPOConfig(**grpo_config_kwargs(s, self.out, cpu=cpu, bf16=bf16), reward_weights=weights)
-        check_whole_groups(config.per_device_train_batch_size, config.steps_per_generation, config.num_generations)
         self.trainer = ResumableGRPOTrainer(
             model=model,
             reward_funcs=timed(funcs, clock),
