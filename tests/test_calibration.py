@@ -9,8 +9,12 @@ import os
 import numpy as np
 import pytest
 
-from hymar.rewards import calibration
-from hymar.rewards.calibration import METHODS, Calibrator, DomainCalibration, expected_calibration_error
+from hymar.rewards.calibration import (
+    METHODS,
+    Calibrator,
+    DomainCalibration,
+    expected_calibration_error,
+)
 
 
 def synthetic(n: int, seed: int, scale: float = 3.0, shift: float = 0.0):

@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from hymar.rewards.normalize import gdpo_normalize, group_zscore, hero_stratify, hero_weights, mean_center
+from hymar.rewards.normalize import (
+    gdpo_normalize,
+    group_zscore,
+    hero_stratify,
+    hero_weights,
+    mean_center,
+)
 
 NAN = float("nan")
 

@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hymar.rewards.aspects import InstructionAdherence, aspect_names, get_aspect, score_aspects
+from hymar.rewards.aspects import (
+    InstructionAdherence,
+    aspect_names,
+    get_aspect,
+    score_aspects,
+)
 from hymar.rewards.aspects.adherence import DEFAULT_ASPECTS, combine
 from hymar.rewards.types import Sample, Score
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from hymar.rewards.aspects import AnswerFormAspect
-from hymar.rewards.aspects.answer_form import is_letter, is_number, is_word, json_candidates
+from hymar.rewards.aspects.answer_form import (
+    is_letter,
+    is_number,
+    is_word,
+    json_candidates,
+)
 from hymar.rewards.types import Sample
 
 PROMPTS = {

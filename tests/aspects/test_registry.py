@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from hymar.rewards.aspects import FormatAspect, aspect_names, get_aspect, register_aspect
+from hymar.rewards.aspects import (
+    FormatAspect,
+    aspect_names,
+    get_aspect,
+    register_aspect,
+)
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.registry import UnknownAspectError
 from hymar.rewards.types import Score

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from hymar.rewards.aspects.sections import answer_section, find_boxed, response_text, strip_reasoning, tag_sections
+from hymar.rewards.aspects.sections import (
+    answer_section,
+    find_boxed,
+    response_text,
+    strip_reasoning,
+    tag_sections,
+)
 from hymar.rewards.aspects.text_stats import count_sentences, count_words
 
 WORDS = [

@@ -12,7 +12,12 @@ import numpy as np
 import pytest
 
 from hymar.integrations import remote, verl
-from hymar.integrations.remote import RemoteReward, RemoteRewardError, jsonable, sample_to_record
+from hymar.integrations.remote import (
+    RemoteReward,
+    RemoteRewardError,
+    jsonable,
+    sample_to_record,
+)
 from hymar.integrations.server import ServeSettings
 from hymar.integrations.server.testing import running_server
 from hymar.rewards.base import RewardComponent

@@ -12,7 +12,10 @@ import httpx
 import pytest
 
 from hymar.integrations.server import ServeSettings
-from hymar.integrations.server.safety import component_is_thread_safe, reward_is_thread_safe
+from hymar.integrations.server.safety import (
+    component_is_thread_safe,
+    reward_is_thread_safe,
+)
 from hymar.integrations.server.testing import running_server
 from hymar.rewards.hybrid import HybridReward
 from hymar.rewards.length import LengthPenalty, LengthPenaltyConfig

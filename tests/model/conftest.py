@@ -86,7 +86,9 @@ def build_tiny_vlm_config(tokenizer):
 
 @pytest.fixture(scope="session")
 def tiny_vlm_processor(tiny_tokenizer):
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
+        Qwen2VLImageProcessorPil,
+    )
 
     from hymar.rewards.model.processor import QwenVLImageProcessor
 

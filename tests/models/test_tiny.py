@@ -7,7 +7,13 @@ import json
 
 import pytest
 
-from hymar.models.tiny import BUILD_INFO_FILE, SIZES, TinyVLMSpec, build_tiny_vlm, tiny_vlm_config
+from hymar.models.tiny import (
+    BUILD_INFO_FILE,
+    SIZES,
+    TinyVLMSpec,
+    build_tiny_vlm,
+    tiny_vlm_config,
+)
 
 from .conftest import COUNT_PROMPT, small_corpus
 

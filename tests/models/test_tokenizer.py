@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from hymar.models.tokenizer import CHAT_TEMPLATE, REASONING_TAGS, SPECIAL_TOKENS, train_tokenizer
+from hymar.models.tokenizer import (
+    CHAT_TEMPLATE,
+    REASONING_TAGS,
+    SPECIAL_TOKENS,
+    train_tokenizer,
+)
 
 from .conftest import small_corpus
 

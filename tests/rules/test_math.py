@@ -8,7 +8,12 @@ import pytest
 
 from hymar.rewards.rules import math as mathrule
 from hymar.rewards.rules.base import Comparison
-from hymar.rewards.rules.math import compare_math, compare_math_many, normalise, strip_variable
+from hymar.rewards.rules.math import (
+    compare_math,
+    compare_math_many,
+    normalise,
+    strip_variable,
+)
 
 T, F_ = True, False
 

@@ -51,7 +51,9 @@ def fixed_size_image_processor(image_size: int, *, patch_size: int = 14, merge_s
     Returns:
         A ``Qwen2VLImageProcessorPil`` (no torchvision needed).
     """
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import (
+        Qwen2VLImageProcessorPil,
+    )
 
     factor = patch_size * merge_size
     if image_size <= 0 or image_size % factor:

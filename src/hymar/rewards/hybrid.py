@@ -40,7 +40,12 @@ from pathlib import Path
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
-from hymar.rewards.config import ConfigError, RewardConfig, load_config, read_config_file
+from hymar.rewards.config import (
+    ConfigError,
+    RewardConfig,
+    load_config,
+    read_config_file,
+)
 from hymar.rewards.guard import ComponentGuard, GuardPolicy, default_timeout_s
 from hymar.rewards.registry import build_component
 from hymar.rewards.types import RewardResult, Sample, Score, default_groups

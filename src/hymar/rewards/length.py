@@ -355,7 +355,9 @@ class LengthPenalty(RewardComponent):
         if self.config.tokenizer is None:
             raise ValueError(f"no token counter and metadata has no {self.config.length_key!r}")
         if self._tokenizer is None:
-            from transformers import AutoTokenizer  # lazy: the reward core imports no transformers
+            from transformers import (
+                AutoTokenizer,  # lazy: the reward core imports no transformers
+            )
 
             self._tokenizer = AutoTokenizer.from_pretrained(self.config.tokenizer)
         tok = self._tokenizer

@@ -38,9 +38,14 @@ from typing import Any
 
 from hymar.atomic import atomic_write_text
 from hymar.data.synthetic.perturb import ASPECTS
-from hymar.train.rm_loop import RMTrainConfig
-from hymar.train.rm_pairs import PreferencePair, human_pairs, perturbation_pairs, split_pairs
 from hymar.models.saving import saving
+from hymar.train.rm_loop import RMTrainConfig
+from hymar.train.rm_pairs import (
+    PreferencePair,
+    human_pairs,
+    perturbation_pairs,
+    split_pairs,
+)
 
 REPORT_FILE = "rm_report.json"
 CALIBRATION_FILE = "calibration.json"

@@ -117,7 +117,10 @@ class AnswerFormAspect(Aspect):
             return self._boxed(completion)
         if form == "json":
             return self._json(completion)
-        from hymar.rewards.rules.extract import clean_answer, extract_answer  # lazy: keeps import light
+        from hymar.rewards.rules.extract import (  # lazy: keeps import light
+            clean_answer,
+            extract_answer,
+        )
 
         extraction = extract_answer(completion)
         if extraction.invalid:

@@ -26,7 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
-from hymar.rewards.model.judge_prompt import DEFAULT_RUBRIC, image_data_url, parse_score, render_prompt
+from hymar.rewards.model.judge_prompt import (
+    DEFAULT_RUBRIC,
+    image_data_url,
+    parse_score,
+    render_prompt,
+)
 from hymar.rewards.model.text import strip_think
 from hymar.rewards.types import Sample, Score
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from transformers import AutoConfig, AutoImageProcessor, AutoProcessor, AutoTokenizer
 
-from hymar.models.processor import QwenVLImageProcessor  # re-exported: it moved to hymar.models
+from hymar.models.processor import (
+    QwenVLImageProcessor,  # re-exported: it moved to hymar.models
+)
 from hymar.rewards.model.errors import ModelLoadError
 
 __all__ = ["QwenVLImageProcessor", "load_processor"]
