@@ -195,15 +195,10 @@ def load_eval_recipe(path: str | os.PathLike[str]) -> EvalRecipe:
         EvalRecipeError: unreadable file, invalid YAML, or invalid fields, with one
             ``<file>: <field.path>: <problem>`` line per problem.
     """
-    import yaml
+    from hymar.rewards.config import read_config_file
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise EvalRecipeError(f"{path}: cannot read recipe: {err.strerror}") from err
-    except yaml.YAMLError as err:
-        raise EvalRecipeError(f"{path}: not valid YAML: {err}") from err
+    data = read_config_file(path, what="recipe", error=EvalRecipeError)
     if not isinstance(data, dict):
         raise EvalRecipeError(f"{path}: <root>: an eval recipe is a mapping (output_dir, dataset, ...)")
     data.setdefault("benchmark", path.stem)

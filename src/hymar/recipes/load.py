@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from hymar.recipes.schema import RecipeError, TrainRecipe
+from hymar.rewards.config import read_config_file
 
 RECIPE_SUFFIXES = (".yaml", ".yml")
 
@@ -77,12 +77,7 @@ def load_recipe(path: str | os.PathLike[str]) -> LoadedRecipe:
             hymar derives from the ``grpo`` section; one ``<file>: <field>: <problem>`` line per error.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise RecipeError(f"{path}: cannot read recipe: {err.strerror}") from err
-    except yaml.YAMLError as err:
-        raise RecipeError(f"{path}: not valid YAML: {err}") from err
+    data = read_config_file(path, what="recipe", error=RecipeError)
     if not isinstance(data, dict):
         raise RecipeError(f"{path}: a train recipe is a mapping with at least 'policy' and 'output_dir'")
     try:

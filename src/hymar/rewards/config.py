@@ -147,20 +147,25 @@ class RewardConfig(_Strict):
         return self.components[name].type or name
 
 
-def read_config_file(path: str | Path) -> Any:
-    """The YAML data of a reward config file.
+def read_config_file(path: str | Path, *, what: str = "reward config", error: type[ValueError] = ConfigError) -> Any:
+    """The YAML data of a config file (reward configs, train and eval recipes).
+
+    Args:
+        path: the file.
+        what: what the file is, for the error message.
+        error: the exception class to raise.
 
     Raises:
-        ConfigError: unreadable file or invalid YAML, naming the file.
+        ``error``: unreadable file or invalid YAML, naming the file.
     """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read reward config: {err.strerror}") from err
+        raise error(f"{path}: cannot read {what}: {err.strerror}") from err
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+        raise error(f"{path}: not valid YAML: {err}") from err
 
 
 def load_config(source: str | Path | dict[str, Any], origin: str | None = None) -> RewardConfig:
