@@ -238,6 +238,29 @@ def test_full_preset_run_logs_every_component_and_checkpoints(tmp_path, tiny_vlm
     assert hasattr(processor, "image_processor")
 
 
+def test_a_final_save_cut_short_is_refused_as_a_policy(tmp_path, tiny_vlm, suite):
+    """The Trainer writes the final model in place; a save killed midway leaves a folder load_policy refuses."""
+    from hymar.models.loading import load_policy
+    from hymar.rewards.model.errors import ModelLoadError
+    from hymar.train.grpo import GRPORecipe
+
+    recipe = GRPORecipe(tiny_vlm, suite["train"], tmp_path / "run", reward=letters_reward(), settings=_quick(max_steps=1))
+    recipe.setup()
+    recipe.train()
+    save_model = recipe.trainer.save_model
+
+    def killed_midway(output_dir=None, **kwargs):
+        save_model(output_dir, **kwargs)  # the model files are all there ...
+        raise KeyboardInterrupt  # ... but the run stops before hymar finishes the save
+
+    recipe.trainer.save_model = killed_midway
+    with pytest.raises(KeyboardInterrupt):
+        recipe.save()
+    assert not (tmp_path / "run" / METRICS_FILE).exists()
+    with pytest.raises(ModelLoadError, match="incomplete"):
+        load_policy(tmp_path / "run")
+
+
 class Letters(PerSampleComponent):
     """A trivially learnable reward: the share of non-space characters that are ASCII letters.
 

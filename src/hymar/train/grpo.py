@@ -266,7 +266,8 @@ class GRPORecipe:
         model, processing_class = load_policy(self.policy_path, device=self.device, dtype=s.dtype)
         multimodal = hasattr(processing_class, "image_processor")
         data = to_grpo_dataset(self.train_dataset, keep_images=multimodal)
-        self.initial_digest = weights_digest(model)
+        if config.process_index == 0:  # only the main process reports it; hashing a large model costs seconds
+            self.initial_digest = weights_digest(model)
         warm_rows = [self.train_dataset[i] for i in _one_row_per_task(self.train_dataset)]
         self.warmup_seconds = warm_reward(funcs[0].reward, warm_rows)
         self.ledger = RolloutLedger(funcs[0], s.num_generations)  # what this rank scored (the total only)
@@ -317,12 +318,20 @@ class GRPORecipe:
 
         if self.trainer is None:
             raise RuntimeError("call setup() and train() before save()")
+        from contextlib import nullcontext
+
+        from hymar.models.saving import saving
+
         accelerator = self.trainer.accelerator
         main = self.trainer.is_world_process_zero()
         if main:
             (self.out / METRICS_FILE).unlink(missing_ok=True)
-        accelerator.wait_for_everyone()
-        self.trainer.save_model(str(self.out))  # model, generation config and processing class (main writes)
+        # the Trainer writes the model files in place: while the main process's "saving" marker stands,
+        # `load_policy` refuses the folder, so a save cut short is never loaded as a policy
+        with saving(self.out, by="hymar train") if main else nullcontext():
+            accelerator.wait_for_everyone()
+            self.trainer.save_model(str(self.out))  # model, generation config and processing class (main writes)
+            accelerator.wait_for_everyone()
         # after the save: the report is a check, and nothing in it may cost the run its model
         report = rank_report(self.trainer.model_wrapped, self.ledger, accelerator.process_index, accelerator)
         reports = gather_reports(accelerator, report)
