@@ -872,8 +872,10 @@ def _run_symbolic(jobs: list[_Job], first_deadline: float, timeout_each: float) 
     for key, outcome in zip(todo, outcomes):
         verdict = _outcome_verdict(outcome)
         verdicts[key] = verdict
-        # Timeouts are cached too: a GRPO group often repeats the same hostile completion.
-        if not verdict.startswith("error"):
+        # Only decided verdicts are cached. A timeout says as much about the load (a busy pool, a
+        # slow machine) as about the input, so caching it turned a correct pair into a permanent
+        # invalid; repeats inside one batch are still sent once (the `todo` de-duplication above).
+        if outcome.ok:
             _VERDICTS.put(key, verdict)
     return [_verdict_to_comparison(verdicts[job.key], job) for job in jobs]
 
