@@ -14,7 +14,7 @@ import pytest
 
 from hymar.rewards.base import RewardComponent
 from hymar.rewards.config import ConfigError, load_config
-from hymar.rewards.guard import JUDGE_DEFAULT_TIMEOUT_S, ComponentGuard, GuardPolicy
+from hymar.rewards.guard import JUDGE_DEFAULT_TIMEOUT_S, ComponentGuard, ComponentUnavailable, GuardPolicy
 from hymar.rewards.hybrid import HybridReward
 from hymar.rewards.types import Sample, Score
 
@@ -222,29 +222,31 @@ def test_hanging_component_costs_at_most_k_timeouts():
     assert time.perf_counter() - start < 5
 
 
-def test_all_invalid_batch_counts_as_failure_but_not_applicable_does_not():
+def test_only_component_faults_count_never_samples_scored_invalid():
     class AllInvalid(RewardComponent):
         def score(self, samples, groups):
-            return [Score.invalid("judge connection error") for _ in samples]
+            return [Score.invalid("answer contains null bytes") for _ in samples]
 
-    class NotApplicable(RewardComponent):
+    class Unreachable(RewardComponent):
         def score(self, samples, groups):
-            return [Score.not_applicable() for _ in samples]
+            raise ComponentUnavailable("judge connection error")
 
-    bad = ComponentGuard("a", AllInvalid(), GuardPolicy(failure_threshold=1), clock=FakeClock())
-    bad.score(batch(), [0, 1])
-    assert bad.is_open, "an endpoint that answers nothing is down"
-    na = ComponentGuard("b", NotApplicable(), GuardPolicy(failure_threshold=1), clock=FakeClock())
-    na.score(batch(), [0, 1])
-    assert not na.is_open, "not applicable is a valid answer"
+    hostile = ComponentGuard("a", AllInvalid(), GuardPolicy(failure_threshold=1), clock=FakeClock())
+    hostile.score(batch(), [0, 1])
+    assert not hostile.is_open, "invalid scores for hostile input are the component working (issue 9)"
+    down = ComponentGuard("b", Unreachable(), GuardPolicy(failure_threshold=1), clock=FakeClock())
+    assert reasons(down.score(batch(), [0, 1])) == ["judge connection error"] * 2  # the reason as raised
+    assert down.is_open, "an endpoint that answers nothing is down"
 
 
 def test_guarded_reward_pickles_with_fresh_state():
-    r = reward({"failure_threshold": 1, "cooldown_s": 60}, bad=Fixed(0.0))
-    r.guards["bad"].failures, r.guards["bad"].open_until = 1, time.monotonic() + 60
+    r = reward({"failure_threshold": 1, "cooldown_s": 60}, bad=Boom())
+    r(batch(1))
+    assert r.guards["bad"].is_open
+    r.components["bad"].broken = False
     copy = pickle.loads(pickle.dumps(r))
     assert not copy.guards["bad"].is_open and copy.guards["bad"].failures == 0
-    assert copy(batch(1)).rewards == [1.0]
+    assert copy(batch(1)).rewards == [1.5]
 
 
 # ----------------------------------------------------------------------------- HTTP judge, dead endpoint

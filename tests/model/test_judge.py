@@ -15,6 +15,7 @@ import pytest
 
 pytest.importorskip("requests")
 
+from hymar.rewards.guard import ComponentUnavailable  # noqa: E402
 from hymar.rewards.model.judge import LLMJudge  # noqa: E402
 from hymar.rewards.model.judge_prompt import parse_score, render_prompt  # noqa: E402
 from hymar.rewards.types import Sample  # noqa: E402
@@ -208,8 +209,17 @@ class TestJudgeHTTP:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         sock.close()  # nothing listens on this port now
-        score = _judge(f"http://127.0.0.1:{port}/v1")([SAMPLE])[0]
-        assert not score.valid and score.info["reason"] == "judge connection error"
+        # No request of the batch reached the judge: the endpoint is down, a component-level fault
+        # that the guard turns into invalid scores and counts towards the breaker.
+        with pytest.raises(ComponentUnavailable, match="judge connection error"):
+            _judge(f"http://127.0.0.1:{port}/v1")([SAMPLE, SAMPLE])
+
+    def test_gateway_down_is_unavailable_but_one_answer_keeps_the_batch(self, server):
+        server.default = ("status", 503)
+        with pytest.raises(ComponentUnavailable, match="judge HTTP 503"):
+            _judge(server.url, max_retries=0)([SAMPLE])
+        server.default = ("status", 500)  # the judge answered (badly): per-sample invalid, no raise
+        assert _judge(server.url, max_retries=0)([SAMPLE])[0].info["reason"] == "judge HTTP 500"
 
     def test_concurrent_requests(self, server):
         server.default = ("sleep", 0.3, "Score: 6")

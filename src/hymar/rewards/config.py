@@ -53,8 +53,10 @@ class ComponentConfig(_Strict):
         None, gt=0, description="seconds one batch may take, else its scores are invalid; "
         "None = the component's default (120 s for the HTTP judge, no deadline otherwise)"
     )
-    failure_threshold: int = Field(
-        3, ge=1, description="consecutive failed batches (raise, timeout, all invalid) that open the circuit"
+    failure_threshold: int | None = Field(
+        None, ge=1, description="consecutive failed batches (the component raised or timed out; samples "
+        "scored invalid never count) that open the circuit; None = the component's default (3 for model "
+        "and user components, no breaker for the built-in rule, aspect and length components)"
     )
     cooldown_s: float = Field(60.0, ge=0, description="seconds an open circuit skips the component before a retry")
 

@@ -9,14 +9,33 @@ combiner masks, never silently zeroes):
   batch is invalid ("timed out after X s"), the thread is abandoned (Python cannot kill a thread) and its
   late result discarded. While an abandoned call is still running the component is not called again
   (models and HTTP sessions are rarely safe to call twice at once, and this stops threads piling up):
-  those batches are invalid ("busy") and count as failures;
+  those batches are invalid ("busy");
 - **circuit breaker** (``failure_threshold`` K, ``cooldown_s``): after K consecutive failed batches the
   component is skipped (samples invalid, "circuit open after K failures; retry in N s") until the cooldown
   ends; then one trial batch runs (half-open): success closes the circuit, failure re-opens it for another
-  cooldown. So a judge endpoint that is down costs at most K timeouts, then one per cooldown.
+  cooldown. So a judge endpoint that is down costs at most K failures, then one per cooldown.
 
-A batch *fails* when the component raises, times out, is busy, or returns no valid score at all for a
-non-empty batch (an HTTP judge whose endpoint is down marks every sample invalid without raising).
+What counts as a *failed* batch: only a fault of the component as a whole: it raised (including
+`ComponentUnavailable`, which a component raises when its backend answered nothing, e.g. the HTTP judge
+whose endpoint refuses every connection) or it ran past its deadline. Samples the component scored
+*invalid* never count, not even a whole batch of them: an invalid score for a hostile completion (a NUL
+byte, an over-long rollout) is the verifier working, and counting it let three hostile batches switch
+the rule verifier off for everyone for a minute. "busy" batches do not count either: they are the
+consequence of an earlier timeout that was already counted.
+
+Who has a breaker: components whose failures say something about a backend (model components, the HTTP
+judge, user components) get ``failure_threshold`` 3 by default; the built-in local components (rule
+verifiers, instruction aspects, the length penalty) get none unless their config sets one: they are pure
+functions of the sample and cannot be "down". See `default_failure_threshold`.
+
+Scopes: breaker state is kept per *fault scope* (`fault_scope`), so one caller's failures cannot switch
+a component off for another. A trainer or `hymar score` runs in the single default scope; the reward
+server gives every client connection its own scope. At most `MAX_SCOPES` scopes are remembered (least
+recently used dropped: a forgotten scope starts closed).
+
+Cancellation: once the current `hymar.rewards.cancel` token is cancelled (a server request past its
+deadline), a component is not started any more; its scores are invalid ("cancelled: ...") and nothing
+is counted.
 
 Opening and closing the circuit are logged once each (logger ``hymar.rewards.guard``, WARNING, which
 reaches stderr even when logging is not configured).
@@ -28,16 +47,20 @@ deadline by default.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
+from hymar.rewards.cancel import current_token
 from hymar.rewards.types import Sample, Score
 
 logger = logging.getLogger(__name__)
@@ -49,6 +72,32 @@ waited for, since the trainer is blocked meanwhile."""
 
 DEFAULT_FAILURE_THRESHOLD = 3
 DEFAULT_COOLDOWN_S = 60.0
+MAX_SCOPES = 1024
+"""Breaker states remembered per guard (one per fault scope, least recently used dropped)."""
+
+# Built-in components that are pure functions of the sample: no breaker unless configured.
+_LOCAL_MODULES = ("hymar.rewards.rules.", "hymar.rewards.aspects.", "hymar.rewards.length.")
+_UNSET = object()
+
+_SCOPE: contextvars.ContextVar[Hashable] = contextvars.ContextVar("hymar_fault_scope", default=None)
+
+
+class ComponentUnavailable(Exception):
+    """Raised by a component whose backend answered nothing for a whole batch (endpoint down).
+
+    Counts as a failed batch for the circuit breaker; the message becomes every sample's invalid reason
+    as it is (no "X failed:" prefix).
+    """
+
+
+@contextmanager
+def fault_scope(key: Hashable) -> Iterator[None]:
+    """Keep breaker state for the code inside the block under ``key`` (e.g. one server client)."""
+    token = _SCOPE.set(key)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 @dataclass(frozen=True)
@@ -57,19 +106,19 @@ class GuardPolicy:
 
     Args:
         timeout_s: seconds a batch may take (None = no deadline, run inline).
-        failure_threshold: consecutive failed batches that open the circuit (>= 1).
+        failure_threshold: consecutive failed batches that open the circuit (>= 1); None = no breaker.
         cooldown_s: seconds the circuit stays open before a trial batch.
     """
 
     timeout_s: float | None = None
-    failure_threshold: int = DEFAULT_FAILURE_THRESHOLD
+    failure_threshold: int | None = DEFAULT_FAILURE_THRESHOLD
     cooldown_s: float = DEFAULT_COOLDOWN_S
 
     def __post_init__(self) -> None:
         if self.timeout_s is not None and not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
-        if self.failure_threshold < 1:
-            raise ValueError(f"failure_threshold must be >= 1, got {self.failure_threshold}")
+        if self.failure_threshold is not None and self.failure_threshold < 1:
+            raise ValueError(f"failure_threshold must be >= 1 or None, got {self.failure_threshold}")
         if not self.cooldown_s >= 0:
             raise ValueError(f"cooldown_s must be >= 0, got {self.cooldown_s}")
 
@@ -87,18 +136,47 @@ def default_timeout_s(component: RewardComponent) -> float | None:
     return JUDGE_DEFAULT_TIMEOUT_S if judge is not None and isinstance(component, judge.LLMJudge) else None
 
 
+def default_failure_threshold(component: RewardComponent) -> int | None:
+    """The breaker threshold a component gets when its config sets no ``failure_threshold``.
+
+    A component may declare one with a ``default_failure_threshold`` attribute (None: no breaker). The
+    built-in rule verifiers, aspects and length penalty get None: they run locally on the sample alone,
+    so they cannot be "down", and their invalid scores are about the input. Everything else (model
+    components, the judge, user components) gets `DEFAULT_FAILURE_THRESHOLD`.
+    """
+    declared = getattr(component, "default_failure_threshold", _UNSET)
+    if declared is not _UNSET:
+        return None if declared is None else int(declared)
+    if (type(component).__module__ + ".").startswith(_LOCAL_MODULES):
+        return None
+    return DEFAULT_FAILURE_THRESHOLD
+
+
 class _Failure(Exception):
-    """A failed batch; the message is the invalid reason."""
+    """A failed batch (counted by the breaker); the message is the invalid reason."""
+
+
+class _Skipped(Exception):
+    """A batch not run for a reason that says nothing about the component (busy, cancelled)."""
+
+
+@dataclass
+class _Breaker:
+    failures: int = 0
+    open_until: float | None = None
 
 
 class _Call:
-    """One component call on a worker thread; holds its result or error for the waiting caller."""
+    """One component call on a worker thread; holds its result or error for the waiting caller.
+
+    Runs in a copy of the caller's context, so the cancel token and fault scope travel with it."""
 
     def __init__(self, fn: Callable[[], Any]):
         self.result: Any = None
         self.error: BaseException | None = None
         self._fn = fn
-        self.thread = threading.Thread(target=self._run, name="hymar-reward-guard", daemon=True)
+        self._context = contextvars.copy_context()
+        self.thread = threading.Thread(target=self._context.run, args=(self._run,), name="hymar-reward-guard", daemon=True)
 
     def _run(self) -> None:
         try:
@@ -110,7 +188,7 @@ class _Call:
 class ComponentGuard:
     """Run one component with a deadline and a circuit breaker; faults become invalid scores.
 
-    Picklable: the component and policy travel, the run-time state (breaker, abandoned thread) starts fresh.
+    Picklable: the component and policy travel, the run-time state (breakers, abandoned thread) starts fresh.
 
     Args:
         name: the component's name in the config (used in log lines).
@@ -129,8 +207,7 @@ class ComponentGuard:
 
     def _reset_state(self) -> None:
         self._lock = threading.Lock()
-        self.failures = 0
-        self.open_until: float | None = None
+        self._breakers: OrderedDict[Hashable, _Breaker] = OrderedDict()
         self._abandoned: _Call | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -140,11 +217,23 @@ class ComponentGuard:
         self.__dict__.update(state)
         self._reset_state()
 
+    # The current scope's breaker state, for logs and tests.
+    @property
+    def failures(self) -> int:
+        with self._lock:
+            return self._breaker_locked().failures
+
+    @property
+    def open_until(self) -> float | None:
+        with self._lock:
+            return self._breaker_locked().open_until
+
     @property
     def is_open(self) -> bool:
-        """True while the circuit is open (the component is being skipped)."""
+        """True while the circuit of the current scope is open (the component is being skipped)."""
         with self._lock:
-            return self.open_until is not None and self.clock() < self.open_until
+            until = self._breaker_locked().open_until
+            return until is not None and self.clock() < until
 
     def score(self, samples: list[Sample], groups: list[Hashable], correct: Sequence[bool | None] | None = None) -> list[Score]:
         """Score a batch; never raises for a component fault.
@@ -158,44 +247,67 @@ class ComponentGuard:
         """
         if not samples:
             return []
+        token = current_token()
+        if token is not None and token.cancelled:
+            return [Score.invalid(f"cancelled: {token.reason}") for _ in samples]
         skip = self._skip_reason()
         if skip is not None:
             return [Score.invalid(skip) for _ in samples]
         try:
             result = self._run(samples, groups, correct)
+        except _Skipped as err:
+            return [Score.invalid(str(err)) for _ in samples]
         except _Failure as err:
             self._record(failed=True)
             return [Score.invalid(str(err)) for _ in samples]
-        self._record(failed=not any(s.valid for s in result))
+        self._record(failed=False)
         return result
 
     # ------------------------------------------------------------------ internals
+    def _breaker_locked(self) -> _Breaker:
+        scope = _SCOPE.get()
+        breaker = self._breakers.get(scope)
+        if breaker is None:
+            breaker = self._breakers[scope] = _Breaker()
+            while len(self._breakers) > MAX_SCOPES:
+                self._breakers.popitem(last=False)
+        else:
+            self._breakers.move_to_end(scope)
+        return breaker
+
     def _skip_reason(self) -> str | None:
+        if self.policy.failure_threshold is None:
+            return None
         with self._lock:
-            if self.open_until is None:
+            breaker = self._breaker_locked()
+            if breaker.open_until is None:
                 return None
-            remaining = self.open_until - self.clock()
+            remaining = breaker.open_until - self.clock()
             if remaining > 0:
                 k = self.policy.failure_threshold
                 return f"circuit open after {k} failures; retry in {math.ceil(remaining)} s"
             return None  # cooldown over: this batch is the half-open trial
 
     def _record(self, *, failed: bool) -> None:
+        threshold = self.policy.failure_threshold
+        if threshold is None:
+            return
         with self._lock:
+            breaker = self._breaker_locked()
             if not failed:
-                if self.open_until is not None:
+                if breaker.open_until is not None:
                     logger.warning("reward component %r recovered; circuit closed", self.name)
-                self.failures, self.open_until = 0, None
+                breaker.failures, breaker.open_until = 0, None
                 return
-            self.failures += 1
-            trial = self.open_until is not None  # a failed half-open trial re-opens at once
-            if trial or self.failures >= self.policy.failure_threshold:
+            breaker.failures += 1
+            trial = breaker.open_until is not None  # a failed half-open trial re-opens at once
+            if trial or breaker.failures >= threshold:
                 if not trial:
                     logger.warning(
                         "reward component %r failed %d batches in a row; skipping it for %g s (its scores are invalid)",
-                        self.name, self.failures, self.policy.cooldown_s,
+                        self.name, breaker.failures, self.policy.cooldown_s,
                     )
-                self.open_until = self.clock() + self.policy.cooldown_s
+                breaker.open_until = self.clock() + self.policy.cooldown_s
 
     def _run(self, samples: list[Sample], groups: list[Hashable], correct) -> list[Score]:
         def call() -> list[Score]:
@@ -222,7 +334,7 @@ class ComponentGuard:
     def _run_with_deadline(self, call: Callable[[], list[Score]], timeout: float) -> list[Score]:
         with self._lock:
             if self._abandoned is not None and self._abandoned.thread.is_alive():
-                raise _Failure(f"busy: a call that timed out earlier is still running (timeout {timeout:g} s)")
+                raise _Skipped(f"busy: a call that timed out earlier is still running (timeout {timeout:g} s)")
             self._abandoned = None
         job = _Call(call)
         job.thread.start()
@@ -238,5 +350,6 @@ class ComponentGuard:
         return job.result
 
     def _describe(self, err: BaseException) -> str:
+        if isinstance(err, ComponentUnavailable):
+            return str(err)[:300]
         return f"{type(self.component).__name__} failed: {type(err).__name__}: {str(err)[:200]}"
-

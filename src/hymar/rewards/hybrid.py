@@ -18,7 +18,9 @@ One `HybridReward` turns a YAML config (see `hymar.rewards.config`) into a batch
 
 Every component runs inside a `ComponentGuard` (``hymar.rewards.guard``): an exception, a batch past the
 component's ``timeout_s`` or a component whose circuit breaker is open gives invalid scores for that
-batch (masked as above), never an exception out of ``__call__``.
+batch (masked as above), never an exception out of ``__call__``. Only such component faults count
+towards a breaker, never samples scored invalid; the built-in rule, aspect and length components have
+no breaker unless their config sets ``failure_threshold``.
 
 Example:
     >>> from hymar.rewards.hybrid import HybridReward
@@ -46,7 +48,12 @@ from hymar.rewards.config import (
     load_config,
     read_config_file,
 )
-from hymar.rewards.guard import ComponentGuard, GuardPolicy, default_timeout_s
+from hymar.rewards.guard import (
+    ComponentGuard,
+    GuardPolicy,
+    default_failure_threshold,
+    default_timeout_s,
+)
 from hymar.rewards.registry import build_component
 from hymar.rewards.types import RewardResult, Sample, Score, default_groups
 
@@ -314,7 +321,8 @@ def _guard(name: str, component: RewardComponent, config: RewardConfig) -> Compo
     """The component wrapped in its deadline and circuit breaker (see `hymar.rewards.guard`)."""
     spec = config.components[name]
     timeout = spec.timeout_s if spec.timeout_s is not None else default_timeout_s(component)
-    policy = GuardPolicy(timeout_s=timeout, failure_threshold=spec.failure_threshold, cooldown_s=spec.cooldown_s)
+    threshold = spec.failure_threshold if spec.failure_threshold is not None else default_failure_threshold(component)
+    policy = GuardPolicy(timeout_s=timeout, failure_threshold=threshold, cooldown_s=spec.cooldown_s)
     return ComponentGuard(name, component, policy)
 
 

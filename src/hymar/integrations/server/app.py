@@ -76,7 +76,8 @@ def create_app(reward: Any, settings: ServeSettings | None = None) -> FastAPI:
                 logger.exception("scoring failed")
                 raise RequestError(500, f"scoring failed: {type(err).__name__}: {str(err)[:300]}") from None
 
-        return Response(await pool.run(job), media_type=JSON)
+        # The client's connection is its fault scope: what it breaks stays with it (see worker.py).
+        return Response(await pool.run(job, scope=request.client), media_type=JSON)
 
     @app.post("/score")
     async def score(request: Request) -> Response:

@@ -5,9 +5,16 @@ worker thread so the event loop only moves bytes and answers /health, 503s and 5
 reward is not thread-safe (see `hymar.integrations.server.safety`), the reward call itself, and only
 it, is serialised through one lock.
 
-A request that passes its deadline gets a 504 at once; a thread cannot be stopped, so its scoring
-runs to the end in the background and keeps its slot until then (the server never runs more
+A request that passes its deadline gets a 504 at once, and its work is cancelled: every request runs
+under a `hymar.rewards.cancel.CancelToken` whose deadline is the request's, so components not yet
+started are skipped and its remaining symbolic comparisons are dropped (the one running is killed).
+A request's work is thereby bounded by ``request_timeout`` plus the time to finish the one
+uninterruptible call in progress (a model forward pass, a judge request, the rule verifier's bounded
+fast path). The thread keeps its slot until it has really returned (the server never runs more
 scoring threads than ``max_concurrency``).
+
+Each request also runs in its own `hymar.rewards.guard.fault_scope` (the client's connection), so
+failures one client provokes can open only that client's circuit breakers, never other clients'.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from hymar.integrations.server.limits import Admission
 from hymar.integrations.server.protocol import RequestError
 from hymar.integrations.server.safety import reward_is_thread_safe
 from hymar.integrations.server.settings import ServeSettings
+from hymar.rewards.cancel import CancelToken, cancellable
+from hymar.rewards.guard import fault_scope
 from hymar.rewards.types import RewardResult, Sample
 
 T = TypeVar("T")
@@ -67,19 +76,28 @@ class ScoringPool:
                 return self.reward(samples, groups)
         return self.reward(samples, groups)
 
-    async def run(self, work: Callable[[], T]) -> T:
+    async def run(self, work: Callable[[], T], scope: Hashable = None) -> T:
         """Run ``work`` in a worker thread under admission and the request deadline.
 
+        Args:
+            work: the request's whole CPU work.
+            scope: the fault scope of the client (its breaker state is kept apart from others').
         Raises:
             RequestError: 503 (queue full), 504 (deadline passed), or whatever ``work`` raises.
         """
         timeout = self.settings.request_timeout
         start = time.monotonic()
+        token = CancelToken(deadline=start + timeout, reason=f"request timed out after {timeout:.3g} s")
         admission = self.admission
         await admission.enter(timeout)
         loop = asyncio.get_running_loop()
+
+        def job() -> T:
+            with cancellable(token), fault_scope(("client", scope)):
+                return work()
+
         try:
-            future: Future[T] = self.executor.submit(work)
+            future: Future[T] = self.executor.submit(job)
         except RuntimeError:  # executor shut down: the server is stopping
             admission.release()
             raise RequestError(503, "server is shutting down", {"Retry-After": str(self.settings.retry_after)}) from None
@@ -89,7 +107,11 @@ class ScoringPool:
         try:
             return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), remaining)
         except TimeoutError:
+            token.cancel()  # the deadline has passed anyway; this also covers a clock a hair behind
             raise RequestError(504, f"request timed out after {timeout:.3g} s (the server's --request-timeout)") from None
+        except asyncio.CancelledError:
+            token.cancel("the client went away")  # nobody will read the answer: stop the work
+            raise
 
     def stats(self) -> dict[str, int]:
         """In-flight and queued request counts."""

@@ -5,7 +5,11 @@ Each sample is rendered into a rubric prompt (see ``judge_prompt.DEFAULT_RUBRIC`
 the reply is mapped from [low, high] to [0, 1]. Requests run concurrently in a small thread pool,
 each with a timeout and bounded retries (exponential backoff) on HTTP 429/5xx and connection
 errors. Whatever goes wrong for a sample makes that sample's score invalid with a short reason
-("judge timeout", "judge HTTP 500", "unparseable judge reply", ...); nothing raises.
+("judge timeout", "judge HTTP 500", "unparseable judge reply", ...). The one exception: when no request
+of a batch reached the judge at all (every one refused the connection or got a gateway 502/503/504),
+the endpoint is down, and `score` raises `hymar.rewards.guard.ComponentUnavailable` so that the
+component's circuit breaker counts the batch as failed. Timeouts and other statuses stay per sample:
+they can be caused by the input (a huge completion), and the breaker must not open on input.
 
 The API key is read from the environment variable named by ``api_key_env`` at request time: it is
 never stored on the component (so never pickled) and never logged.
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
+from hymar.rewards.guard import ComponentUnavailable
 from hymar.rewards.model.judge_prompt import (
     DEFAULT_RUBRIC,
     image_data_url,
@@ -36,6 +41,9 @@ from hymar.rewards.model.text import strip_think
 from hymar.rewards.types import Sample, Score
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+# Statuses a proxy in front of a judge that is down answers: like a refused connection, they say
+# nothing about the request.
+_DOWN_STATUS = frozenset({502, 503, 504})
 _MAX_SNIPPET = 120
 
 
@@ -88,7 +96,12 @@ class JudgeConfig:
 
 
 class _JudgeFailure(Exception):
-    """One request failed for good; the message is the invalid reason."""
+    """One request failed for good; the message is the invalid reason. ``unreachable``: the judge
+    itself did not answer (connection refused, gateway status), as opposed to answering badly."""
+
+    def __init__(self, reason: str, unreachable: bool = False) -> None:
+        super().__init__(reason)
+        self.unreachable = unreachable
 
 
 class LLMJudge(RewardComponent):
@@ -112,28 +125,33 @@ class LLMJudge(RewardComponent):
             return []
         workers = min(self.config.max_workers, len(samples))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hymar-judge") as pool:
-            return list(pool.map(self._score_one_safe, samples))
+            outcomes = list(pool.map(self._score_one_safe, samples))
+        unreachable = [down for _, down in outcomes if down is not None]
+        if unreachable and len(unreachable) == len(outcomes):
+            raise ComponentUnavailable(unreachable[0])
+        return [score for score, _ in outcomes]
 
-    def _score_one_safe(self, sample: Sample) -> Score:
+    def _score_one_safe(self, sample: Sample) -> tuple[Score, str | None]:
+        """The sample's score, and the reason when the judge could not be reached for it."""
         try:
             return self._score_one(sample)
         except Exception as err:  # noqa: BLE001 - one odd sample must not sink the batch
-            return Score.invalid(f"judge error: {type(err).__name__}")
+            return Score.invalid(f"judge error: {type(err).__name__}"), None
 
-    def _score_one(self, sample: Sample) -> Score:
+    def _score_one(self, sample: Sample) -> tuple[Score, str | None]:
         cfg = self.config
         completion = strip_think(sample.completion) if cfg.strip_reasoning else sample.completion
         if not completion.strip():
-            return Score(0.0, confidence=1.0, info={"reason": "empty completion"})
+            return Score(0.0, confidence=1.0, info={"reason": "empty completion"}), None
         try:
             payload = self._payload(sample, completion)
             reply = self._request(payload)
         except _JudgeFailure as err:
-            return Score.invalid(str(err))
+            return Score.invalid(str(err)), (str(err) if err.unreachable else None)
         value = parse_score(reply, cfg.low, cfg.high)
         if value is None:
-            return Score.invalid("unparseable judge reply", reply=reply[:_MAX_SNIPPET])
-        return Score((value - cfg.low) / (cfg.high - cfg.low), confidence=1.0, info={"judge_score": value})
+            return Score.invalid("unparseable judge reply", reply=reply[:_MAX_SNIPPET]), None
+        return Score((value - cfg.low) / (cfg.high - cfg.low), confidence=1.0, info={"judge_score": value}), None
 
     def _payload(self, sample: Sample, completion: str) -> dict[str, Any]:
         cfg = self.config
@@ -167,7 +185,7 @@ class LLMJudge(RewardComponent):
         if key:
             headers["Authorization"] = f"Bearer {key}"
         url = f"{cfg.base_url}/chat/completions"
-        reason = "judge request failed"
+        reason, unreachable = "judge request failed", False
         for attempt in range(cfg.max_retries + 1):
             retry_after: float | None = None
             try:
@@ -176,20 +194,20 @@ class LLMJudge(RewardComponent):
                 # ConnectTimeout is also a ConnectionError: checked first, so a timeout is a timeout
                 raise _JudgeFailure("judge timeout") from None
             except requests.exceptions.ConnectionError:
-                reason = "judge connection error"
+                reason, unreachable = "judge connection error", True
             except requests.exceptions.RequestException as err:
                 raise _JudgeFailure(f"judge request error: {type(err).__name__}") from None
             else:
                 if response.status_code == 200:
                     return _reply_text(response)
-                reason = f"judge HTTP {response.status_code}"
+                reason, unreachable = f"judge HTTP {response.status_code}", response.status_code in _DOWN_STATUS
                 if response.status_code not in _RETRY_STATUS:
                     raise _JudgeFailure(reason)
                 retry_after = _retry_after(response)
             if attempt < cfg.max_retries:
                 delay = cfg.backoff * (2**attempt) if retry_after is None else retry_after
                 time.sleep(min(delay, cfg.max_backoff))
-        raise _JudgeFailure(reason)
+        raise _JudgeFailure(reason, unreachable)
 
 
 def _reply_text(response: Any) -> str:
