@@ -18,6 +18,10 @@ Design:
 
 The deadline of `BoundedRunner.run` covers waiting for a free worker as well as the call itself, so a
 call returns within ``timeout`` plus the time to kill a stuck worker (milliseconds), from any thread.
+A cancelled `hymar.rewards.cancel` token of the calling context (a server request past its deadline)
+ends a call early: queued items are answered "cancelled" without being sent, and a worker busy with
+one is killed (checked every `_CANCEL_POLL` s). "cancelled" is not ``timed_out``: it says nothing
+about the input.
 The very first call of a process may have to wait for the pool to start (fork server boot and
 imports, ~0.5-2 s); call `BoundedRunner.warm` beforehand when that matters.
 
@@ -40,6 +44,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakSet
+
+from hymar.rewards.cancel import CancelToken, current_token
 
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 # Starting a worker may import heavy modules on a loaded machine; this bounds a broken start.
@@ -51,6 +58,11 @@ _START_RETRY_DELAY = 1.0
 # input, and counting it made the first symbolic comparison of a process time out.
 _ACQUIRE_TIMEOUT = 15.0
 _WORKER_NAME = "hymar-sandbox-worker"
+# How often a waiting call looks at its cancel token; the cost of cancelling late by this much is small.
+_CANCEL_POLL = 0.05
+# How long close() waits for workers being started: a start cut off by the interpreter's exit leaves a
+# forked child reading its start-up data from a closed pipe, which prints an EOFError traceback.
+_CLOSE_JOIN_TIMEOUT = 5.0
 # Modules the shared runner imports in its fork server / workers: the symbolic math stack.
 SHARED_PRELOAD = ("sympy", "math_verify", "hymar.rewards.rules.math", "hymar.rewards.rules.symbolic_warmup")
 
@@ -250,6 +262,7 @@ class BoundedRunner:
         self.preload = tuple(preload)
         self.memory_limit = memory_limit
         self._reset_state()
+        _RUNNERS.add(self)
 
     def _reset_state(self) -> None:
         # Fresh locks: after a fork the parent's lock may have been held by a thread that is gone.
@@ -258,6 +271,7 @@ class BoundedRunner:
         self._idle: list[_Worker] = []
         self._live = 0  # idle + busy + starting
         self._closed = False
+        self._starting: set[threading.Thread] = set()
         self._start_error: tuple[float, str] | None = None
         self._ctx = multiprocessing.get_context(self.start_method)
         _skip_main_import_for_workers()
@@ -324,16 +338,21 @@ class BoundedRunner:
             return not self._closed
 
     def close(self) -> None:
-        """Stop every worker. Calls after close answer ok=False."""
+        """Stop every worker, waiting for workers being started. Calls after close answer ok=False."""
         if os.getpid() != self._pid:
             return
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
             self._live -= len(idle)
+            starting = list(self._starting)
             self._cond.notify_all()
         for worker in idle:
             worker.stop()
+        # A start finishes in milliseconds from a warm fork server; it then sees the runner closed and
+        # kills its worker itself.
+        for thread in starting:
+            thread.join(_CLOSE_JOIN_TIMEOUT)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -341,9 +360,13 @@ class BoundedRunner:
         self, fn: Callable[..., Any], items: list[tuple[Any, ...]], budget: float
     ) -> list[Outcome]:
         self._check_pid()
+        token = current_token()
         outcomes: list[Outcome] = []
         while len(outcomes) < len(items):
-            worker, error = self._acquire(time.monotonic() + max(budget, _ACQUIRE_TIMEOUT))
+            if token is not None and token.cancelled:
+                outcomes.extend(_cancelled(token) for _ in items[len(outcomes):])
+                break
+            worker, error = self._acquire(time.monotonic() + max(budget, _ACQUIRE_TIMEOUT), token)
             if worker is None:
                 timed_out = error == "timeout"
                 reason = "no worker free in time" if timed_out else error
@@ -360,10 +383,10 @@ class BoundedRunner:
                 continue
             healthy = True
             for _ in pending:
-                outcome = self._receive(worker, deadline)
+                outcome = self._receive(worker, deadline, token)
                 outcomes.append(outcome)
                 deadline = time.monotonic() + budget
-                if outcome.timed_out or (not outcome.ok and outcome.error and "worker died" in outcome.error):
+                if outcome.timed_out or (not outcome.ok and outcome.error and outcome.error.startswith(("worker died", "cancelled"))):
                     healthy = False
                     break
                 if outcome.error == "MemoryError":  # the worker exits after a MemoryError
@@ -372,10 +395,17 @@ class BoundedRunner:
             self._release(worker, healthy=healthy)
         return outcomes
 
-    def _receive(self, worker: _Worker, deadline: float) -> Outcome:
+    def _receive(self, worker: _Worker, deadline: float, token: CancelToken | None = None) -> Outcome:
         try:
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                return Outcome(ok=False, error="timed out", timed_out=True)
+            while True:
+                remaining = max(0.0, deadline - time.monotonic())
+                wait = remaining if token is None else min(remaining, _CANCEL_POLL)
+                if worker.conn.poll(wait):
+                    break
+                if token is not None and token.cancelled:
+                    return _cancelled(token)  # the caller kills the worker, stopping the call
+                if wait >= remaining:
+                    return Outcome(ok=False, error="timed out", timed_out=True)
             kind, value = worker.conn.recv()
         except (EOFError, OSError):
             return Outcome(ok=False, error=f"worker died (exit code {worker.exitcode()})")
@@ -383,11 +413,13 @@ class BoundedRunner:
             return Outcome(ok=True, value=value)
         return Outcome(ok=False, error=str(value))
 
-    def _acquire(self, deadline: float) -> tuple[_Worker | None, str]:
+    def _acquire(self, deadline: float, token: CancelToken | None = None) -> tuple[_Worker | None, str]:
         with self._cond:
             while True:
                 if self._closed:
                     return None, "runner is closed"
+                if token is not None and token.cancelled:
+                    return None, f"cancelled: {token.reason}"
                 if self._idle:
                     return self._idle.pop(), ""
                 if self._live < self.max_workers:
@@ -397,7 +429,7 @@ class BoundedRunner:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None, "timeout"
-                self._cond.wait(remaining)
+                self._cond.wait(remaining if token is None else min(remaining, _CANCEL_POLL))
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
         if healthy:
@@ -416,9 +448,18 @@ class BoundedRunner:
 
     def _start_in_background_locked(self) -> None:
         self._live += 1
-        threading.Thread(target=self._start_worker, name="hymar-sandbox-start", daemon=True).start()
+        thread = threading.Thread(target=self._start_worker, name="hymar-sandbox-start", daemon=True)
+        self._starting.add(thread)
+        thread.start()
 
     def _start_worker(self) -> None:
+        try:
+            self._start_worker_inner()
+        finally:
+            with self._cond:
+                self._starting.discard(threading.current_thread())
+
+    def _start_worker_inner(self) -> None:
         worker: _Worker | None = None
         error: str | None = None
         try:
@@ -471,9 +512,18 @@ def shared_runner() -> BoundedRunner:
         return _SHARED
 
 
-def _close_shared() -> None:
-    if _SHARED is not None:
-        _SHARED.close()
+def _cancelled(token: CancelToken) -> Outcome:
+    return Outcome(ok=False, error=f"cancelled: {token.reason}")
 
 
-atexit.register(_close_shared)
+# Every runner of the process, closed at exit (not only the shared one): a worker start left running
+# when the interpreter exits makes the forked child print an EOFError traceback.
+_RUNNERS: WeakSet[BoundedRunner] = WeakSet()
+
+
+def _close_all() -> None:
+    for runner in list(_RUNNERS):
+        runner.close()
+
+
+atexit.register(_close_all)
