@@ -42,7 +42,7 @@ CASES = [
     ("<answer>so \\boxed{8} it is</answer>", "8", "answer_tag", "boxed content inside a tag"),
     ("\\boxed{3} in reasoning. <answer>3</answer>", "3", "answer_tag", "tag beats box"),
     ("<think>maybe \\boxed{2}</think>\nThe answer is 4.", "4", "answer_is", "text after </think> searched first"),
-    ("<think>it is \\boxed{2}</think>\nThanks!", "2", "boxed", "box inside think used when nothing follows"),
+    ("<think>it is \\boxed{2}</think>\nThanks!", "Thanks!", "last_line", "a box inside the reasoning is no answer"),
     ("x\u200b\\boxed{2\u200b4}", "24", "boxed", "zero-width characters stripped"),
     ("The result is \\boxed{}. Answer: 5", "5", "answer_colon", "empty box ignored"),
 ]
@@ -196,7 +196,9 @@ def test_detect_hedge_names_the_marker():
     assert detect_hedge("42") is None
 
 
-def test_marker_inside_reasoning_does_not_capture_the_closing_tag():
-    # regression: "the answer is 5</think>" used to extract "5</think>"
+def test_marker_inside_reasoning_is_not_the_answer():
+    # "the answer is 5</think>" once extracted "5</think>"; now the reasoning is never searched at all
     got = extract_answer("<think>the answer is 5</think>\nok")
+    assert (got.answer, got.source) == ("ok", "last_line")
+    got = extract_answer("<think>the answer is 4</think>\nThe answer is 5.")
     assert (got.answer, got.source) == ("5", "answer_is")

@@ -33,7 +33,7 @@ from typing import Any
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
 from hymar.rewards.aspects.registry import register_aspect
-from hymar.rewards.aspects.sections import find_boxed, response_text, strip_reasoning
+from hymar.rewards.aspects.sections import parsed, response_text
 from hymar.rewards.types import Sample, Score
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -137,12 +137,10 @@ class AnswerFormAspect(Aspect):
         )
 
     def _boxed(self, completion: str) -> Score:
-        region = strip_reasoning(completion)
-        if not region.strip():
-            region = completion
-        boxes = find_boxed(region)
+        p = parsed(completion)  # the shared parse: a box inside the reasoning is not the answer
+        boxes = p.response_boxes
         last = boxes[-1] if boxes else None
-        ok = last is not None and last.balanced and bool(last.content.strip())
+        ok = last is not None and last.balanced and bool(last.content(p.text).strip())
         reason = "closed non-empty box" if ok else ("no \\boxed{}" if last is None else "box empty or unclosed")
         return Score(1.0 if ok else 0.0, info={"form": "boxed", "reason": reason})
 

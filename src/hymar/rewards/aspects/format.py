@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
 from hymar.rewards.aspects.registry import register_aspect
-from hymar.rewards.aspects.sections import count_tags, find_boxed, tag_sections
+from hymar.rewards.aspects.sections import parsed
+from hymar.rewards.completion import ParsedCompletion
 from hymar.rewards.aspects.text_stats import count_words
 from hymar.rewards.types import Sample, Score
 
@@ -70,13 +71,14 @@ class FormatAspect(Aspect):
                 raise ValueError(f"FormatAspect.{name}: expected a plain tag name like 'think', got {tag!r}")
 
     def judge(self, sample: Sample, constraints: Constraints) -> Score:
-        text = sample.completion if isinstance(sample.completion, str) else ""
+        # the shared parse: the verifier reads the same answer section and boxes
+        p = parsed(sample.completion if isinstance(sample.completion, str) else "", self.answer_tag, self.think_tag)
         if self.style == "think_answer":
-            checks = self._think_answer(text)
+            checks = self._think_answer(p)
         elif self.style == "boxed":
-            checks = self._boxed(text)
+            checks = self._boxed(p)
         else:
-            checks = self._answer_checks(text)
+            checks = self._answer_checks(p)
         failed = [name for name, ok in checks.items() if not ok]
         if self.strict:
             value = 0.0 if failed else 1.0
@@ -84,34 +86,38 @@ class FormatAspect(Aspect):
             value = (len(checks) - len(failed)) / len(checks)
         return Score(value=value, info={"style": self.style, "failed": failed})
 
-    def _answer_checks(self, text: str) -> dict[str, bool]:
-        sections = tag_sections(text, self.answer_tag)
-        counts = count_tags(text, self.answer_tag)
+    def _answer_checks(self, p: ParsedCompletion) -> dict[str, bool]:
+        text = p.text
+        sections = p.sections(self.answer_tag)
+        counts = p.tag_counts(self.answer_tag)
         return {
             "has_answer": bool(sections),
             "one_answer": counts.opens == 1 and counts.closes == 1 and len(sections) == 1,
             "answer_nonempty": bool(sections) and bool(sections[-1].content(text).strip()),
         }
 
-    def _think_answer(self, text: str) -> dict[str, bool]:
-        think_counts = count_tags(text, self.think_tag)
+    def _think_answer(self, p: ParsedCompletion) -> dict[str, bool]:
+        text = p.text
+        think_counts = p.tag_counts(self.think_tag)
         close_tag = f"</{self.think_tag}>"
         checks: dict[str, bool] = {}
         if self.think_opened_in_prompt:
-            think_end = text.find(close_tag)
-            reasoning = text[:think_end] if think_end >= 0 else ""
+            # everything before the first closing tag is the reasoning the prompt opened
+            closed = [s for s in p.reasoning if s.content_end < s.close_end]
+            think_end = closed[0].content_end if closed else -1
+            reasoning = text[:think_end] if closed else ""
             checks["one_think"] = think_counts.opens == 0 and think_counts.closes == 1
         else:
-            checks["starts_with_think"] = text.lstrip().startswith(f"<{self.think_tag}>")
-            thinks = tag_sections(text, self.think_tag)
-            think_end = thinks[0].close_end - len(close_tag) if thinks else -1
+            checks["starts_with_think"] = text.lstrip().lower().startswith(f"<{self.think_tag}>")
+            thinks = p.sections(self.think_tag)
+            think_end = thinks[0].content_end if thinks else -1
             reasoning = thinks[0].content(text) if thinks else ""
             checks["one_think"] = think_counts.opens == 1 and think_counts.closes == 1 and len(thinks) == 1
         checks["reasoning_nonempty"] = count_words(reasoning) >= max(1, self.min_reasoning_words)
-        answer_checks = self._answer_checks(text)
+        answer_checks = self._answer_checks(p)
         checks["has_answer"] = answer_checks["has_answer"]
         checks["one_answer"] = answer_checks["one_answer"]
-        answers = tag_sections(text, self.answer_tag)
+        answers = p.sections(self.answer_tag)
         if answers and think_end >= 0:
             between = text[think_end + len(close_tag) : answers[0].open_start]
             checks["answer_follows_think"] = answers[0].open_start > think_end and not between.strip()
@@ -121,14 +127,15 @@ class FormatAspect(Aspect):
         checks["nothing_after_answer"] = bool(answers) and not text[answers[-1].close_end :].strip()
         return checks
 
-    def _boxed(self, text: str) -> dict[str, bool]:
-        boxes = find_boxed(text)
+    def _boxed(self, p: ParsedCompletion) -> dict[str, bool]:
+        text = p.text
+        boxes = p.boxes
         last = boxes[-1] if boxes else None
         return {
             "has_boxed": last is not None,
             "one_boxed": len(boxes) == 1,
             "boxed_balanced": last is not None and last.balanced,
-            "boxed_nonempty": last is not None and bool(last.content.strip()),
+            "boxed_nonempty": last is not None and bool(last.content(text).strip()),
             "reasoning_before_boxed": last is not None
             and count_words(text[: last.start]) >= max(1, self.min_reasoning_words),
             "boxed_at_end": last is not None and last.balanced and set(text[last.end :]) <= _TRAILING_OK,

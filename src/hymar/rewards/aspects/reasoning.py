@@ -18,27 +18,24 @@ from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
 from hymar.rewards.aspects.length_limits import over_max_score
 from hymar.rewards.aspects.registry import register_aspect
-from hymar.rewards.aspects.sections import find_boxed, response_text, tag_sections
+from hymar.rewards.aspects.sections import parsed, response_text
 from hymar.rewards.aspects.text_stats import count_words
 from hymar.rewards.types import Sample, Score
 
 
 def reasoning_text(completion: str, think_tag: str = "think", answer_tag: str = "answer") -> str:
     """The reasoning part of a completion (see the module docstring)."""
-    thinks = tag_sections(completion, think_tag)
-    if thinks:
-        return "\n".join(s.content(completion) for s in thinks)
-    close = completion.find(f"</{think_tag}>")
-    if close >= 0:  # the <think> was opened by the chat template, in the prompt
-        return completion[:close]
-    parts, pos = [], 0
-    spans = [(s.open_start, s.close_end) for s in tag_sections(completion, answer_tag)]
-    spans += [(b.start, b.end) for b in find_boxed(completion)]
+    p = parsed(completion, answer_tag, think_tag)
+    if p.reasoning:  # tagged reasoning, a section the prompt opened, or an unclosed one
+        return p.reasoning_text
+    text, parts, pos = p.text, [], 0
+    spans = [(s.open_start, s.close_end) for s in p.answer_tags]
+    spans += [(b.start, b.end) for b in p.boxes]
     for start, end in sorted(spans):
         if start >= pos:
-            parts.append(completion[pos:start])
+            parts.append(text[pos:start])
             pos = end
-    parts.append(completion[pos:])
+    parts.append(text[pos:])
     return "".join(parts)
 
 

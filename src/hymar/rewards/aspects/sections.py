@@ -1,106 +1,56 @@
-r"""Locate the parts of a completion: <think>/<answer> tag sections and \boxed{...} groups.
+r"""The parts of a completion as the aspects read them: tag sections, \boxed{...} groups, the response.
 
-Plain ``str.find`` scans and one brace-matching pass, no regex: completions are untrusted and may be
-long, and every function here is linear in the completion length.
+A thin view over `hymar.rewards.completion.parse_completion`, the one parse every component shares
+(so the format aspect and the verifier agree on what the answer section and the boxes are). Tags
+match in any case; positions refer to ``parse_completion(text).text``, which equals ``text`` unless
+it held zero-width characters, an end-of-turn token (``<|im_end|>``: what follows is cut) or
+doubly escaped LaTeX.
 
 The "response text" (what the length, keyword and language aspects judge) is the content of the
-last complete <answer>...</answer> section when the completion has one, because in a reasoning
-format the answer section is what the user reads; otherwise the whole completion with any
-<think>...</think> reasoning removed.
+last complete <answer>...</answer> section outside the reasoning when the completion has one,
+because in a reasoning format the answer section is what the user reads; otherwise the completion
+with its reasoning removed (complete <think> sections, everything before a closing tag the prompt
+opened, everything after an unclosed <think>).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: longest \boxed{...} content scanned for its closing brace before giving up
-MAX_BOXED_CHARS = 20_000
+from hymar.rewards.completion import ParsedCompletion, parse_completion
+from hymar.rewards.completion.tags import TagCounts, TagSection
+
+__all__ = [
+    "Boxed", "TagCounts", "TagSection", "answer_section", "count_tags", "find_boxed", "parsed", "response_text",
+    "strip_reasoning", "tag_sections",
+]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class TagSection:
-    """One <tag>...</tag> pair: positions of the opening tag, the content and the closing tag.
-
-    Attributes:
-        open_start: index of "<tag>" (-1 when the section was opened implicitly, e.g. the chat
-            template put "<think>" in the prompt).
-        content_start, content_end: the content is ``text[content_start:content_end]``.
-        close_end: index just after "</tag>".
-    """
-
-    open_start: int
-    content_start: int
-    content_end: int
-    close_end: int
-
-    def content(self, text: str) -> str:
-        return text[self.content_start : self.content_end]
-
-
-@dataclass(frozen=True)
-class TagCounts:
-    """How many opening and closing tags of one name a text holds."""
-
-    opens: int
-    closes: int
+def parsed(text: str, answer_tag: str = "answer", think_tag: str = "think") -> ParsedCompletion:
+    """The shared parse of ``text`` (cached), with these tag names."""
+    return parse_completion(text if isinstance(text, str) else "", think_tag=think_tag, answer_tag=answer_tag)
 
 
 def count_tags(text: str, tag: str) -> TagCounts:
-    """Count "<tag>" and "</tag>" occurrences (exact, lower-case tag names as the model emits them)."""
-    return TagCounts(text.count(f"<{tag}>"), text.count(f"</{tag}>"))
+    """Count "<tag>" and "</tag>" occurrences (any case)."""
+    return parsed(text).tag_counts(tag)
 
 
 def tag_sections(text: str, tag: str) -> list[TagSection]:
-    """Complete, non-nested <tag>...</tag> sections in order.
-
-    An opening tag without a closing one, or a closing tag without an opening one, is skipped.
-
-    Args:
-        text: the completion.
-        tag: the tag name without brackets ("think", "answer").
-
-    Returns:
-        The sections, each opening matched with the next closing tag after it.
-    """
-    open_tag, close_tag = f"<{tag}>", f"</{tag}>"
-    out: list[TagSection] = []
-    pos = 0
-    while True:
-        start = text.find(open_tag, pos)
-        if start < 0:
-            return out
-        content_start = start + len(open_tag)
-        end = text.find(close_tag, content_start)
-        if end < 0:
-            return out
-        # A second opening before the close means the first was stray: restart from the later one.
-        reopen = text.rfind(open_tag, content_start, end)
-        if reopen >= 0:
-            start, content_start = reopen, reopen + len(open_tag)
-        out.append(TagSection(start, content_start, end, end + len(close_tag)))
-        pos = end + len(close_tag)
+    """Complete, non-nested <tag>...</tag> sections in order (anywhere in the text; see
+    `hymar.rewards.completion.tags.tag_sections`)."""
+    return parsed(text).sections(tag)
 
 
 def answer_section(text: str, tag: str = "answer") -> str | None:
-    """Content of the last complete <tag>...</tag> section, or None when there is none."""
-    sections = tag_sections(text, tag)
-    return sections[-1].content(text) if sections else None
+    """Content of the last complete <tag>...</tag> section outside the reasoning, or None."""
+    p = parsed(text, answer_tag=tag)
+    return p.answer_sections[-1].content(p.text) if p.answer_sections else None
 
 
 def strip_reasoning(text: str, tag: str = "think") -> str:
-    """The completion without its reasoning: complete <think> sections removed, and when a "</think>"
-    closes a section opened in the prompt, everything before it removed."""
-    close_tag = f"</{tag}>"
-    sections = tag_sections(text, tag)
-    if sections:
-        parts, pos = [], 0
-        for section in sections:
-            parts.append(text[pos : section.open_start])
-            pos = section.close_end
-        parts.append(text[pos:])
-        text = "".join(parts)
-    cut = text.rfind(close_tag)
-    return text[cut + len(close_tag) :] if cut >= 0 else text
+    """The completion without its reasoning (see the module docstring)."""
+    return parsed(text, think_tag=tag).response
 
 
 def response_text(completion: str, answer_tag: str = "answer", think_tag: str = "think") -> str:
@@ -113,10 +63,10 @@ def response_text(completion: str, answer_tag: str = "answer", think_tag: str = 
     Returns:
         The stripped text.
     """
-    answer = answer_section(completion, answer_tag)
-    if answer is not None:
-        return answer.strip()
-    return strip_reasoning(completion, think_tag).strip()
+    p = parsed(completion, answer_tag, think_tag)
+    if p.answer_sections:
+        return p.answer_sections[-1].content(p.text).strip()
+    return p.response.strip()
 
 
 @dataclass(frozen=True)
@@ -136,38 +86,8 @@ class Boxed:
     balanced: bool
 
 
-def find_boxed(text: str, command: str = "\\boxed") -> list[Boxed]:
-    r"""Top-level \boxed{...} groups in order (a \boxed inside another is part of the outer content).
-
-    Args:
-        text: the completion.
-        command: the LaTeX command to look for ("\boxed"; "\fbox" works too).
-
-    Returns:
-        The groups; the last one is unbalanced when its braces never close (scanning stops there,
-        which keeps the whole search linear).
-    """
-    opener = command + "{"
-    out: list[Boxed] = []
-    pos = 0
-    while True:
-        start = text.find(opener, pos)
-        if start < 0:
-            return out
-        depth, i = 1, start + len(opener)
-        limit = min(len(text), i + MAX_BOXED_CHARS)
-        while i < limit and depth:
-            char = text[i]
-            if char == "\\":
-                i += 2  # an escaped brace \{ or \} does not count
-                continue
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-            i += 1
-        if depth:
-            out.append(Boxed(start, len(text), "", False))
-            return out
-        out.append(Boxed(start, i, text[start + len(opener) : i - 1], True))
-        pos = i
+def find_boxed(text: str) -> list[Boxed]:
+    r"""Top-level \boxed{...} / \fbox{...} groups anywhere in the text, in order (a box inside
+    another is part of the outer content; an unclosed one is listed as unbalanced)."""
+    p = parsed(text)
+    return [Boxed(b.start, b.end, b.content(p.text), b.balanced) for b in p.boxes]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from hymar.rewards.rules.base import Comparison
-from hymar.rewards.rules.extract import clean_answer
+from hymar.rewards.rules.answer_text import clean_answer
 from hymar.rewards.rules.text import normalize_text
 
 LETTERS = "ABCDEFGHIJ"

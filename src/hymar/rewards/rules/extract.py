@@ -1,34 +1,35 @@
 """Final-answer extraction from an untrusted completion.
 
-Sources, most trusted first (confidence in brackets):
+The completion is read once by `hymar.rewards.completion.parse_completion` (reasoning, answer
+sections, boxes, marker phrases); extraction picks the final answer from the parts OUTSIDE the
+reasoning. Sources, most trusted first (confidence in brackets):
 
-1. ``<answer>...</answer>`` tags [1.0]; when a tag holds a ``\\boxed{}``, the boxed content is taken.
-2. ``\\boxed{...}`` / ``\\fbox{...}`` [1.0], nested braces matched by a hand scanner.
-3. A marker phrase [0.9]: "the (final/correct) answer is X" (source ``answer_is``) or "Answer: X",
-   "Final answer: X", "**Answer:** X", a "## Final Answer" heading followed by X on the next line
-   (source ``answer_colon``). When both kinds occur, the LAST marker in the text wins: a model
-   that changes its mind ends with its final word, and both kinds are equally explicit.
-4. The last non-empty line [0.6]. When that line is a sentence ("The area is 25, so the perimeter
-   is 20."), the value after its last " is " / "=" is taken instead (source ``last_line_value``
-   [0.5], one of several numbers there), if that value holds a digit; ``whole_line`` keeps the line
-   for non-numeric golds (`as_whole_line`).
+1. ``<answer>...</answer>`` sections [1.0]; when a section holds a ``\\boxed{}``, the boxed content.
+2. ``\\boxed{...}`` / ``\\fbox{...}`` [1.0].
+3. A marker phrase [0.9] (`hymar.rewards.completion.markers`, several languages): "the (final)
+   answer is X" (source ``answer_is``), "Answer: X", "Final answer: X", "**Answer:** X",
+   "Answer $X$" at the start of a line, a "## Final Answer" heading followed by X on the next line
+   (source ``answer_colon``); a math span opened after the marker is taken whole, across lines. The
+   LAST marker wins. When the value is a sentence ("The largest $n$ is 34."), the value it states
+   is picked out (`sentences.sentence_value`) at confidence 0.8, and ``whole_line`` keeps the
+   sentence for non-numeric golds (`as_whole_line`).
+4. The last non-empty line [0.6] (a display block closing the text counts as one line; a long
+   paragraph is cut to its last sentence). When that line is a sentence, the value it states is
+   taken instead (source ``last_line_value`` [0.5]), ``whole_line`` keeping the line.
 
-Text after the last ``</think>`` is searched first; when it holds no tag, box or marker, the whole
-completion is searched, and the last-line fallback uses the text after ``</think>``.
+An answer written only inside the reasoning (``<think>...</think>``, a section the prompt opened, or
+an unclosed ``<think>``) is no answer: the model never stated it as final.
 
 Strictness: several DIFFERENT answers at the chosen tag/box source (``\\boxed{3} ... \\boxed{4}``)
-set ``conflict``; the verifier scores that wrong. Identical repeats are fine. An explicit final
-marker AFTER the last tag/box ("\\boxed{8}. Final answer: 6", "... the answer is 6") joins the
-candidates, so a different value there is a conflict too (a same-value restatement is not). Marker
-phrases are taken from their last occurrence only (earlier ones are reasoning). A hedge ("3 or 4",
-"maybe 5", "either A or B", "3/4?") sets ``hedged``; the verifier decides whether the gold
+set ``conflict``; the verifier scores that wrong unless together they are the gold's list of
+values. Identical repeats are fine. An explicit final marker AFTER the last tag/box ("\\boxed{8}.
+Final answer: 6") joins the candidates, so a different value there is a conflict too. A hedge ("3
+or 4", "maybe 5", "either A or B", "3/4?") sets ``hedged``; the verifier decides whether the gold
 legitimately contains the same pattern.
 
-Safety: every pass is linear. Braces are scanned by hand, regexes are literals or single character
-classes (no nested quantifiers), scans of repeated markers are bounded, and a completion over
-``Limits.max_completion_chars`` is never extracted (no silent truncation): the result is
-``invalid``. More \\boxed{} (or answer tags) than ``Limits.max_boxed``, or braces nested deeper than
-``Limits.max_brace_depth`` inside a box, are invalid too.
+Safety: every pass is linear (see the completion package), and a completion that breaks a limit
+(`Limits`: length, number of boxes or answer tags, brace depth inside a box) is never extracted:
+the result is ``invalid``.
 
 Example:
     >>> extract_answer("So 1/2 of them.\\n\\nThe final answer is $\\\\frac{1}{2}$.").answer
@@ -37,19 +38,21 @@ Example:
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from hymar.rewards.rules.braces import matching_brace
-from hymar.rewards.rules.limits import (
-    DEFAULT_LIMITS,
-    MAX_BOXED,
-    MAX_BRACE_DEPTH,
-    LimitExceeded,
-    Limits,
-    check_text,
-    strip_invisible,
-)
+from hymar.rewards.completion import ParsedCompletion, parse_completion
+from hymar.rewards.completion.boxes import scan_boxes
+from hymar.rewards.completion.markers import Marker, find_markers, value_after
+from hymar.rewards.completion.tags import tag_sections
+from hymar.rewards.rules.answer_text import candidate_key, clean_answer, detect_hedge
+from hymar.rewards.rules.limits import DEFAULT_LIMITS, MAX_BOXED, MAX_BRACE_DEPTH, LimitExceeded, Limits
+from hymar.rewards.rules.sentences import last_sentence, prose_words, sentence_value, strip_boilerplate
+
+__all__ = [
+    "CONFIDENCE", "Extraction", "as_whole_line", "boxed_spans", "clean_answer", "detect_hedge", "extract_answer",
+    "find_answer_tags", "find_boxed", "marker_value",
+]  # fmt: skip
 
 CONFIDENCE = {
     "answer_tag": 1.0,
@@ -60,35 +63,20 @@ CONFIDENCE = {
     # the value picked out of a last-line sentence: one of several numbers there, so below a whole line
     "last_line_value": 0.5,
 }
-
-# Literal or single-class patterns only: each is linear-time on any input.
-_TAG_OPEN = re.compile("<answer>", re.IGNORECASE)
-_TAG_CLOSE = re.compile("</answer>", re.IGNORECASE)
-_ANSWER_WORD = re.compile("answer", re.IGNORECASE)
-# One token of the brace scanner: a box opener, an escaped character, or a bare brace. The \s* before
-# "{" is followed by a literal, so a failed attempt costs one pass over the whitespace run.
-_BOX_TOKEN = re.compile(r"\\(?:boxed|fbox)\s*\{|\\.|[{}]", re.DOTALL)
-_INLINE_JUNK = re.compile(r"[ \t*_:#>]*")
-_ANY_SPACE = re.compile(r"\s*")
-_WORD = re.compile(r"[^\W_]+")
-_WRAPPER_COMMANDS = ("\\boxed", "\\fbox", "\\text", "\\textbf", "\\mathrm", "\\mathbf", "\\textrm")
-_SENTENCE_ENDS = (". ", ".\t", "! ", "; ", " because ", " since ")
-_HEDGE_WORDS = ("either", "maybe", "perhaps", "possibly")
+#: a value picked out of the sentence after a marker ("Final Answer: The largest $n$ is 34.")
+MARKER_SENTENCE_CONFIDENCE = 0.8
 # how many earlier marker phrases we try when the last one is empty ("... what the answer is.")
 _MAX_MARKER_TRIES = 8
+# a marker value this wordy is a sentence stating the answer, not the answer itself
+_SENTENCE_WORDS = 3
 # "X answer is" is a final-answer marker after a box only for these X ("This answer is correct" is not)
-_STRICT_ANSWER_IS = frozenset({"the", "final", "correct", "my"})
+_STRICT_ANSWER_IS = frozenset({"the", "final", "correct", "my", "la", "le", "el", "die", "a", "o"})
 # a marker value after a box that refers back to the box instead of giving a new answer
 _BACK_REFERENCES = frozenset(
     {"above", "as above", "shown above", "boxed", "boxed above", "in the box", "the boxed value", "correct",
      "incorrect", "right", "wrong", "the same", "same", "unchanged", "confirmed", "verified"}
 )  # fmt: skip
 _BACK_REFERENCE_STARTS = ("above", "as above", "as shown", "shown above", "boxed", "given above", "in the box")
-# words of a last line, for telling a sentence from a formula; function names are not prose
-_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+")
-_MATH_WORDS = frozenset(
-    {"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "max", "min", "sqrt", "det", "gcd", "lcm", "mod"}
-)
 
 
 @dataclass(frozen=True)
@@ -97,15 +85,17 @@ class Extraction:
 
     Attributes:
         answer: final answer text, stripped; None when nothing was found (or the input is invalid).
-        source: "answer_tag" | "boxed" | "answer_is" | "answer_colon" | "last_line" | "none".
+        source: "answer_tag" | "boxed" | "answer_is" | "answer_colon" | "last_line" |
+            "last_line_value" | "none".
         confidence: extraction confidence (see `CONFIDENCE`); 0.0 when nothing was found.
         candidates: distinct final answers found at the chosen source, in order of appearance.
         conflict: several different final answers at the chosen source.
         hedged: the answer hedges ("3 or 4", "maybe 5", "4?").
         reason: why the input is invalid, why nothing was found, or the hedge/conflict note.
         invalid: the completion broke a safety limit (the verifier returns an invalid Score).
-        whole_line: for source "last_line_value", the whole last line the value was taken from
-            (see `as_whole_line`); None otherwise.
+        whole_line: when ``answer`` is a value picked out of a sentence, the whole sentence (see
+            `as_whole_line`); None otherwise.
+        whole_source: the source of ``whole_line`` ("last_line", "answer_colon", "answer_is").
     """
 
     answer: str | None
@@ -117,9 +107,7 @@ class Extraction:
     reason: str | None = None
     invalid: bool = False
     whole_line: str | None = None
-
-
-_THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
+    whole_source: str | None = None
 
 
 def extract_answer(completion: str, limits: Limits = DEFAULT_LIMITS) -> Extraction:
@@ -132,187 +120,110 @@ def extract_answer(completion: str, limits: Limits = DEFAULT_LIMITS) -> Extracti
     Returns:
         An `Extraction`; never raises on a str input.
     """
-    problem = check_text(completion, "completion", limits.max_completion_chars)
-    if problem is not None:
-        return Extraction(None, "none", 0.0, reason=problem, invalid=True)
-    text = strip_invisible(completion)
-    think_end = text.rfind("</think>")
-    region = text[think_end + len("</think>") :] if think_end >= 0 else text
-    if not region.strip():
-        region = text
-    try:
-        found = _structured(region, limits)
-        if found is None and region is not text:
-            # Nothing after the reasoning: look inside it, with the tags turned into line breaks so a
-            # marker such as "the answer is 5</think>" cannot carry the tag into the answer.
-            found = _structured(_THINK_TAG.sub("\n", text), limits)
-    except LimitExceeded as err:
-        return Extraction(None, "none", 0.0, reason=str(err), invalid=True)
-    whole_line = None
-    if found is None:
-        last = _last_line(region, limits)
-        if last is not None:
-            found = (last[0], [last[1]], None)
-            whole_line = last[2]
-    if found is None:
-        return Extraction(None, "none", 0.0, reason="no answer found")
-    source, answers, restatement = found
-    extraction = _finish(source, answers, restatement)
-    return replace(extraction, whole_line=whole_line) if whole_line is not None else extraction
+    parsed = parse_completion(completion, limits=limits)
+    if parsed.problem is not None:
+        return Extraction(None, "none", 0.0, reason=parsed.problem, invalid=True)
+    found = _structured(parsed, limits)
+    if found is not None:
+        return found
+    last = _last_line(parsed.response, limits)
+    return last if last is not None else Extraction(None, "none", 0.0, reason="no answer found")
 
 
 def as_whole_line(extraction: Extraction) -> Extraction:
-    """For a "last_line_value" extraction, the same last line taken whole (source "last_line").
+    """For a value picked out of a sentence, the same sentence taken whole.
 
     A value picked after the last " is " suits numeric golds; for a yes/no, choice or text gold the
     whole line ("Yes, it is 5 m tall.") is the better reading. Other extractions are returned as is.
     """
-    if extraction.source != "last_line_value" or extraction.whole_line is None:
+    if extraction.whole_line is None or extraction.whole_source is None:
         return extraction
-    return _finish("last_line", [extraction.whole_line])
+    return _finish(extraction.whole_source, [extraction.whole_line])
+
+
+def marker_value(text: str, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The value of the last final-answer marker in ``text`` (whole, not reduced), or None.
+
+    Used to read golds that are written as a sentence ("Alina and the answer is (C) Cecile").
+    """
+    found = _marker(text, find_markers(text), limits)
+    return found[1] if found is not None else None
+
+
+# --- compatibility helpers over the completion package ---------------------------------------
 
 
 def find_answer_tags(text: str, max_count: int | None = None) -> list[str]:
-    """Contents of ``<answer>...</answer>`` pairs (case-insensitive), in order.
-
-    An unclosed trailing tag is ignored (a truncated completion has no final answer). A tag nested
-    in a tag keeps the innermost content.
+    """Contents of complete ``<answer>...</answer>`` pairs (case-insensitive), in order.
 
     Raises:
         LimitExceeded: more than ``max_count`` tags.
     """
-    out: list[str] = []
-    pos = 0
-    while True:
-        opening = _TAG_OPEN.search(text, pos)
-        if opening is None:
-            break
-        closing = _TAG_CLOSE.search(text, opening.end())
-        if closing is None:
-            break
-        content = text[opening.end() : closing.start()]
-        inner = _last_match_end(_TAG_OPEN, content)
-        out.append(content[inner:])
-        if max_count is not None and len(out) > max_count:
-            raise LimitExceeded(f"too many answer tags (> {max_count})")
-        pos = closing.end()
-    return out
+    sections = tag_sections(text.lower(), "answer")
+    if max_count is not None and len(sections) > max_count:
+        raise LimitExceeded(f"too many answer tags (> {max_count})")
+    return [s.content(text) for s in sections]
 
 
 def find_boxed(text: str, max_count: int = MAX_BOXED, max_depth: int = MAX_BRACE_DEPTH) -> list[str]:
-    """Contents of the outermost ``\\boxed{...}`` / ``\\fbox{...}`` in ``text``, in order.
-
-    Braces are matched by one linear scan; escaped braces (``\\{``, ``\\}``) are literal set braces
-    and do not count. An unclosed box is ignored (boxes inside it still count).
+    """Contents of the outermost balanced ``\\boxed{...}`` / ``\\fbox{...}`` in ``text``, in order.
 
     Raises:
-        LimitExceeded: more than ``max_count`` boxes, or braces nested deeper than ``max_depth``
-            inside a box.
+        LimitExceeded: more than ``max_count`` boxes, or braces nested deeper than ``max_depth``.
     """
     return [text[start:end] for start, end in boxed_spans(text, max_count, max_depth)]
 
 
-def boxed_spans(
-    text: str, max_count: int = MAX_BOXED, max_depth: int = MAX_BRACE_DEPTH
-) -> list[tuple[int, int]]:
-    """Like `find_boxed`, but (content start, content end) index pairs; ``text[end]`` is the box's
-    closing brace.
-
-    Raises:
-        LimitExceeded: as `find_boxed`.
-    """
-    closed: list[tuple[int, int]] = []
-    stack: list[tuple[int, int]] = []  # (content start, brace depth just inside the box)
-    depth = 0
-    opened = 0
-    for token in _BOX_TOKEN.finditer(text):
-        piece = token.group()
-        if len(piece) > 2:  # a box opener ("\\{" and "\\}" are two characters)
-            opened += 1
-            if opened > max_count:
-                raise LimitExceeded(f"too many \\boxed answers (> {max_count})")
-            depth += 1
-            stack.append((token.end(), depth))
-        elif piece == "{":
-            depth += 1
-            if stack and depth - stack[0][1] > max_depth:
-                raise LimitExceeded(f"braces nested too deep in \\boxed (> {max_depth})")
-        elif piece == "}":
-            if stack and stack[-1][1] == depth:
-                closed.append((stack.pop()[0], token.start()))
-            depth = max(depth - 1, 0)
-    closed.sort()
-    spans: list[tuple[int, int]] = []
-    last_end = -1
-    for start, end in closed:
-        if start > last_end:  # not nested inside a box already taken
-            spans.append((start, end))
-            last_end = end
-    return spans
-
-
-def detect_hedge(answer: str) -> str | None:
-    """The hedge marker in ``answer`` ("or", "either", "maybe", ..., "question mark") or None.
-
-    "or" counts only between two words ("3 or 4"), not at an edge.
-    """
-    stripped = answer.strip()
-    if stripped.endswith("?"):
-        return "question mark"
-    words = [w.lower() for w in _WORD.findall(stripped)]
-    for word in _HEDGE_WORDS:
-        if word in words:
-            return word
-    for i, word in enumerate(words):
-        if word == "or" and 0 < i < len(words) - 1:
-            return "or"
-    return None
-
-
-def clean_answer(answer: str) -> str:
-    """Strip surrounding markdown and math delimiters (**x**, `x`, $x$, \\(x\\), \\text{x}) and trailing
-    punctuation ('.', ',', ';', ':'). A bounded number of rounds, each linear."""
-    s = answer.strip()
-    for _ in range(8):
-        before = s
-        s = s.strip().rstrip(".,;:").strip()
-        if len(s) > 1 and s.strip("*`") and (s[0] in "*`" or s[-1] in "*`"):
-            s = s.strip("*`")
-        for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
-            if len(s) >= len(left) + len(right) and s.startswith(left) and s.endswith(right):
-                s = s[len(left) : len(s) - len(right)]
-                break
-        s = _unwrap_command(s)
-        if s == before:
-            break
-    return s.strip()
+def boxed_spans(text: str, max_count: int = MAX_BOXED, max_depth: int = MAX_BRACE_DEPTH) -> list[tuple[int, int]]:
+    """Like `find_boxed`, but (content start, content end) index pairs."""
+    scan = scan_boxes(text, max_count, max_depth)
+    if scan.problem is not None:
+        raise LimitExceeded(scan.problem)
+    return [(b.content_start, b.content_end) for b in scan.boxes if b.balanced]
 
 
 # --- internals -------------------------------------------------------------------------------
 
 
-def _structured(text: str, limits: Limits) -> tuple[str, list[str], str | None] | None:
-    """Answer tags, then boxes, then marker phrases; None when none is present.
-
-    Returns (source, answers, restatement): for a tag or box source, ``restatement`` is the value of
-    an explicit final-answer marker written AFTER the last tag/box (`_restatement`), else None.
-    """
-    tags = [t for t in find_answer_tags(text, limits.max_boxed) if t.strip()]
+def _structured(parsed: ParsedCompletion, limits: Limits) -> Extraction | None:
+    """Answer sections, then boxes, then marker phrases, outside the reasoning; None when none."""
+    text = parsed.text
+    tags = [t for t in parsed.answer_sections if t.content(text).strip()]
+    answers: list[str] = []
     if tags:
-        answers: list[str] = []
         for tag in tags:
-            boxed = find_boxed(tag, limits.max_boxed, limits.max_brace_depth)
-            answers.extend(boxed if boxed else [tag])
-        found = _nonempty("answer_tag", answers)
-        tail_at = _last_match_end(_TAG_CLOSE, text)
+            inner = [
+                b.content(text)
+                for b in parsed.boxes
+                if b.balanced and tag.content_start <= b.start and b.end <= tag.content_end
+            ]
+            answers.extend(inner or [tag.content(text)])
+        source, tail = "answer_tag", parsed.response_from(tags[-1].close_end)
     else:
-        spans = boxed_spans(text, limits.max_boxed, limits.max_brace_depth)
-        found = _nonempty("boxed", [text[start:end] for start, end in spans])
-        tail_at = spans[-1][1] + 1 if spans else len(text)
-    if found is not None:
-        return found[0], found[1], _restatement(text[tail_at:], limits)
-    marker = _marker(text, limits)
-    return (marker[0], marker[1], None) if marker is not None else None
+        boxes = [b for b in parsed.response_boxes if b.balanced]
+        answers = [b.content(text) for b in boxes]
+        source, tail = "boxed", parsed.response_from(boxes[-1].end) if boxes else ""
+    cleaned = [a for a in (clean_answer(x) for x in answers) if a]
+    if cleaned:
+        return _finish(source, cleaned, _restatement(tail, limits))
+    marker = _marker(parsed.response, parsed.markers, limits)
+    if marker is None:
+        return None
+    kind, value = marker
+    reduced = _reduce_sentence(value, _SENTENCE_WORDS)
+    if reduced is None:
+        return _finish(kind, [value])
+    return replace(
+        _finish(kind, [reduced]), confidence=MARKER_SENTENCE_CONFIDENCE, whole_line=value, whole_source=kind
+    )
+
+
+def _reduce_sentence(value: str, min_words: int) -> str | None:
+    """The value a wordy marker value states ("The largest $n$ is 34" -> "34"), or None."""
+    if prose_words(value) < min_words or detect_hedge(value) is not None:
+        return None  # a hedge ("1/2 or 0.5 or 50%") is judged whole, never reduced to one of its values
+    reduced = sentence_value(value)
+    return reduced if reduced and reduced != value else None
 
 
 def _restatement(tail: str, limits: Limits) -> str | None:
@@ -320,141 +231,81 @@ def _restatement(tail: str, limits: Limits) -> str | None:
 
     Only deliberate final statements count: "Answer: X" / "Final answer: X" and "the/final/correct
     answer is X" ("This answer is correct" is commentary, not an answer), and a value that points
-    back at the box ("the answer is boxed above") is no new answer.
+    back at the box ("the answer is boxed above") is no new answer. A sentence is reduced to the
+    value it states.
     """
-    found = _marker(tail, limits, strict=True)
+    if not tail.strip():
+        return None
+    found = _marker(tail, find_markers(tail), limits, strict=True)
     if found is None:
         return None
-    value = found[1][0]
+    value = found[1]
     lowered = value.lower()
     if lowered.rstrip(".!").strip() in _BACK_REFERENCES or lowered.startswith(_BACK_REFERENCE_STARTS):
         return None
     if "answer" in lowered:
         return None  # another marker phrase ("The answer is\nThe answer is"), not a value
-    return value
+    return _reduce_sentence(value, _SENTENCE_WORDS) or value
 
 
-def _nonempty(source: str, answers: list[str]) -> tuple[str, list[str]] | None:
-    cleaned = [a for a in (clean_answer(x) for x in answers) if a]
-    return (source, cleaned) if cleaned else None
+def _marker(text: str, markers: Sequence[Marker], limits: Limits, strict: bool = False) -> tuple[str, str] | None:
+    """(kind, cleaned value) of the last usable marker, trying a bounded few from the end.
 
-
-def _marker(text: str, limits: Limits, strict: bool = False) -> tuple[str, list[str]] | None:
-    """The last usable "answer is X" / "Answer: X" / answer heading, trying a bounded few.
-
-    With ``strict``, "answer is" counts only after "the", "final" or "correct" (see `_restatement`).
+    With ``strict``, "answer is" counts only after "the", "final", "correct", "my" (or an article of
+    another language).
     """
-    matches = list(_ANSWER_WORD.finditer(text))
     tries = 0
-    for m in reversed(matches):
-        start, end = m.start(), m.end()
-        if start > 0 and text[start - 1].isalnum():
-            continue
-        source, value_at = _marker_kind(text, start, end)
-        if source is None:
-            continue
-        if strict and source == "answer_is" and _word_before(text, start) not in _STRICT_ANSWER_IS:
+    for m in reversed(markers):
+        if strict and m.kind == "answer_is" and m.word_before not in _STRICT_ANSWER_IS and m.word_before:
             continue
         tries += 1
-        value = clean_answer(_value_after(text, value_at, limits.max_answer_chars, source == "answer_is"))
+        raw = value_after(text, m.value_start, limits.max_answer_chars, m.kind == "answer_is")
+        value = clean_answer(strip_boilerplate(raw))
         if value:
-            return source, [value]
+            return m.kind, value
         if tries >= _MAX_MARKER_TRIES:
             break
     return None
 
 
-def _marker_kind(text: str, start: int, end: int) -> tuple[str | None, int]:
-    """Classify the "answer" word at text[start:end]; returns (source, where the value starts)."""
-    n = len(text)
-    if text[end : end + 3].lower() == " is" and (end + 3 >= n or not text[end + 3].isalnum()):
-        return "answer_is", end + 3
-    # "Answer:", "Answer**:", "answer :" -- look at most 4 markdown/space characters ahead
-    j = end
-    while j < n and j - end < 4 and text[j] in " *_":
-        j += 1
-    if j < n and text[j] == ":":
-        return "answer_colon", j + 1
-    # a heading line "## Final Answer" / "**Answer**" with the value on the next line
-    k = end
-    while k < n and k - end < 4 and text[k] in " *_#":
-        k += 1
-    if k >= n or text[k] not in "\r\n":
-        return None, end
-    i = start
-    if text[max(0, i - 6) : i].lower() == "final ":
-        i -= 6
-    while i > 0 and start - i < 12 and text[i - 1] in " *_#":
-        i -= 1
-    if i == 0 or text[i - 1] == "\n":
-        return "answer_colon", k
-    return None, end
-
-
-def _word_before(text: str, pos: int) -> str:
-    """The word just before ``pos`` (lower-cased; at most 20 characters are looked at)."""
-    window = text[max(0, pos - 20) : pos].split()
-    return window[-1].lower().strip("*_") if window else ""
-
-
-def _value_after(text: str, pos: int, cap: int, sentence: bool) -> str:
-    """The value after a marker: rest of its line, or the next non-empty line when the rest is empty.
-
-    At most ``cap + 1`` characters are taken, so an over-long value stays over-long (and is then
-    rejected by the verifier) instead of being truncated into something that looks valid.
-    """
-    n = len(text)
-    pos = _INLINE_JUNK.match(text, pos).end()
-    if pos >= n or text[pos] in "\r\n":
-        pos = _ANY_SPACE.match(text, pos).end()
-        pos = _INLINE_JUNK.match(text, pos).end()
-    line_end = text.find("\n", pos, pos + cap + 1)
-    value = text[pos : line_end if line_end >= 0 else min(n, pos + cap + 1)]
-    if sentence:
-        cut = min((i for i in (value.find(sep) for sep in _SENTENCE_ENDS) if i >= 0), default=-1)
-        if cut >= 0:
-            value = value[:cut]
-    return value
-
-
-def _last_line(text: str, limits: Limits) -> tuple[str, str, str | None] | None:
-    """(source, answer, whole line when the answer is a value picked from it) or None."""
-    body = text.rstrip()
-    start = body.rfind("\n") + 1
-    if len(body) - start > limits.max_answer_chars:
-        return None  # a long paragraph is not an answer: the model gave none
-    line = clean_answer(body[start:])
+def _last_line(response: str, limits: Limits) -> Extraction | None:
+    """The last-line fallback (see the module docstring), or None."""
+    line = _last_line_text(response)
+    line = strip_boilerplate(line)
+    if len(line) > limits.max_answer_chars:
+        line = last_sentence(line)  # a long paragraph: only its last sentence can be the answer
+        if len(line) > limits.max_answer_chars:
+            return None
+    line = clean_answer(line)
     if not line:
         return None
-    value = _sentence_value(line)
-    if value is not None:
-        return "last_line_value", value, line
-    return "last_line", line, None
+    value = sentence_value(line) if detect_hedge(line) is None else None
+    # a sentence: three words of prose, or one of 3+ letters and a copula ("The area is 25."; "So x = 5"
+    # is an equation, not yet a sentence)
+    sentence = prose_words(line) >= _SENTENCE_WORDS or (prose_words(line, 3) >= 1 and _copula_value(line))
+    if value is not None and value != line and sentence:
+        return replace(_finish("last_line_value", [value]), whole_line=line, whole_source="last_line")
+    return _finish("last_line", [line])
 
 
-def _sentence_value(line: str) -> str | None:
-    """In a last line that is a sentence ("The area is 25, so the perimeter is 20."), the value after
-    the last " is " or "=" (up to the end of that clause), when it holds a digit; else None.
+def _copula_value(line: str) -> bool:
+    """A short sentence still states a value when it says "... is X" ("The area is 25.")."""
+    return any(c in line for c in (" is ", " are ", "=", " equals ", "'s ", " est ", " ist ", "是", "为", " هو "))
 
-    A line counts as a sentence when it has a word of 3+ letters that is not a LaTeX command or a
-    function name before that " is "/"=": "x + y = 3" (an equation answer) is left whole.
-    """
-    cut = max(line.rfind(" is "), line.rfind("="))
-    if cut < 0:
-        return None
-    skip = 4 if line.startswith(" is ", cut) else 1
-    words = [w.lower() for w in _PROSE_WORD.findall(line, 0, cut)]
-    if not any(len(w) >= 3 and w not in _MATH_WORDS for w in words):
-        return None
-    if line[cut - 1 : cut] in "<>!" and skip == 1:
-        return None  # "<=", ">=", "!=": a relation, not "is"
-    value = _value_after(line, cut + skip, len(line), sentence=True)
-    for stop in (", ", " so ", " and ", " which "):
-        at = value.find(stop)
-        if at >= 0:
-            value = value[:at]
-    value = clean_answer(value)
-    return value if any(ch.isdigit() for ch in value) else None
+
+def _last_line_text(response: str) -> str:
+    """The last non-empty line; a display block that closes the text (``$$ ... $$`` or ``\\[ ... \\]``
+    over several lines) is one line."""
+    body = response.rstrip()
+    start = body.rfind("\n") + 1
+    line = body[start:]
+    for closer, opener in (("$$", "$$"), ("\\]", "\\[")):
+        if line.strip() == closer:
+            begin = body.rfind(opener, 0, start)
+            if begin >= 0:
+                line_start = body.rfind("\n", 0, begin) + 1
+                return body[line_start:]
+    return line
 
 
 def _finish(source: str, answers: list[str], restatement: str | None = None) -> Extraction:
@@ -462,7 +313,7 @@ def _finish(source: str, answers: list[str], restatement: str | None = None) -> 
     different value there is a conflict ("\\boxed{8} ... Final answer: 6")."""
     keys: dict[str, str] = {}
     for a in answers + ([restatement] if restatement else []):
-        keys.setdefault(_candidate_key(a), a)
+        keys.setdefault(candidate_key(a), a)
     candidates = tuple(keys.values())
     final = answers[-1]
     conflict = len(candidates) > 1
@@ -481,34 +332,3 @@ def _finish(source: str, answers: list[str], restatement: str | None = None) -> 
         hedged=hedge is not None,
         reason="; ".join(reasons) or None,
     )
-
-
-def _candidate_key(answer: str) -> str:
-    """Light normalisation deciding whether two answers at one source are 'the same'."""
-    s = "".join(answer.split())
-    for spacing in ("\\,", "\\!", "\\;", "\\:", "\\ ", "\\left", "\\right"):
-        s = s.replace(spacing, "")
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
-    if len(s) == 3 and s[0] == "(" and s[2] == ")":
-        s = s[1]
-    return s
-
-
-def _unwrap_command(s: str) -> str:
-    """``\\text{x}`` -> ``x`` when the whole string is one such command (braces matched by hand)."""
-    for command in _WRAPPER_COMMANDS:
-        if not s.startswith(command):
-            continue
-        rest = s[len(command) :].lstrip()
-        if not rest.startswith("{") or not rest.endswith("}"):
-            continue
-        close = matching_brace(rest, 0)
-        return rest[1:-1] if close == len(rest) - 1 else s
-    return s
-
-
-def _last_match_end(pattern: re.Pattern[str], text: str) -> int:
-    end = 0
-    for m in pattern.finditer(text):
-        end = m.end()
-    return end

@@ -175,8 +175,8 @@ def _verify(
         prompt = None
 
     extraction = extract_answer(completion, limits)
-    if extraction.source == "last_line_value" and not _numeric_type(answer_type, gold):
-        # the value after the last "is" suits a numeric gold; "Yes, it is 5 m tall." is a yes/no answer
+    if extraction.whole_line is not None and not _numeric_type(answer_type, gold):
+        # a value picked out of a sentence suits a numeric gold; "Yes, it is 5 m tall." is a yes/no answer
         extraction = as_whole_line(extraction)
     info: dict[str, Any] = {"source": extraction.source, "answer_type": answer_type}
     if extraction.invalid:
