@@ -5,18 +5,35 @@ The recipe is the usual one: write a temporary file in the target's own folder (
 crosses file systems), flush and fsync it, then ``os.replace`` it over the target, which POSIX and
 Windows perform atomically. Folders (checkpoints, saved models) get the same treatment through
 `atomic_folder`: build under a temporary name, then rename.
+
+A writer killed between creating its temporary file and the rename (SIGKILL, OOM, power) leaves that
+file behind. Temporary names carry the writer's host and pid (``.NAME.<host>-<pid>.<random>.tmp``), so
+the next write of the same target removes the ones whose writer is dead on this host, and only those:
+a concurrent writer's file is never touched.
+
+The temporary file is created with mode 0o666 minus the umask (what ``open()`` would give a new file) or,
+when the target exists, with the target's permission bits, so replacing a file keeps its mode
+(``tempfile.mkstemp`` would make every output 0600).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
+import socket
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
+
+_HOST = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
@@ -31,7 +48,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale_temporaries(target)
+    fd, tmp = _create_temporary(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -42,6 +60,58 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def remove_stale_temporaries(target: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files of ``target`` left by writers of this host that are no longer alive.
+
+    Returns:
+        The files removed.
+    """
+    target = Path(target)
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.([0-9a-f]{{6}})-(\d+)\.[0-9a-f]+\.tmp$")
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            match = pattern.match(entry.name)
+            if match is None or match.group(1) != _HOST or _alive(int(match.group(2))):
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, owned by someone else
+        return True
+    return True
+
+
+def _create_temporary(target: Path) -> tuple[int, str]:
+    """A new temporary file next to ``target``: (fd, path), mode as the module docstring says."""
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = 0o666  # the umask applies, as for open()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{_HOST}-{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, flags, mode)
+        except FileExistsError:
+            continue
+        if mode != 0o666:
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, mode)  # the umask must not narrow an existing file's mode
+        return fd, str(tmp)
+    raise FileExistsError(f"cannot create a temporary file next to {target}")
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, errors: str = "strict") -> Path:

@@ -17,7 +17,7 @@ EXIT_OK, EXIT_LINE_ERRORS, EXIT_USAGE = 0, 1, 2
 def cmd_score(args: argparse.Namespace) -> int:
     from hymar.commands.reward_args import reward_from_args
     from hymar.rewards.config import ConfigError
-    from hymar.scoring import score_jsonl
+    from hymar.scoring import ScoreIOError, score_jsonl
 
     try:
         reward = reward_from_args(args)
@@ -26,8 +26,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         summary = score_jsonl(args.input, args.output, reward, batch_size=args.batch_size, progress=not args.quiet)
-    except FileNotFoundError as err:
-        print(f"hymar score: cannot read {err.filename}: no such file", file=sys.stderr)
+    except ScoreIOError as err:  # input unreadable or output unwritable: 2, never the line-error code 1
+        print(f"hymar score: {err}", file=sys.stderr)
         return EXIT_USAGE
     if not args.quiet:
         print(summary.table(), file=sys.stderr)
@@ -61,12 +61,16 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
             "Score rollouts. Input line: {id, prompt, completion, answer?, reference?, task?, images?, group?, "
             "constraints?}. Output line: the input plus 'reward' and 'components' {name: {value, confidence, "
             "valid, ...}}. A bad line gives an error record; the exit code is 1 if any line failed, 2 on a "
-            "usage or config error."
+            "usage or config error, an unreadable input or an unwritable output."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     score.add_argument("input", help="input JSONL ('-' for stdin)")
-    score.add_argument("-o", "--output", required=True, help="output JSONL ('-' for stdout)")
+    score.add_argument(
+        "-o", "--output", required=True,
+        help="output JSONL ('-' for stdout); a regular file is replaced atomically, a FIFO or device is written "
+        "directly, a symlink is followed (its target is written)",
+    )
     source = score.add_mutually_exclusive_group()
     source.add_argument("--config", help="reward config YAML (see docs/config.md)")
     source.add_argument(

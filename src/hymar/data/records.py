@@ -49,6 +49,8 @@ def sample_from_record(record: Any, base_dir: Path | None = None) -> Sample:
             continue
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise RecordError(f"field {name!r}: must be a string or a number, got {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RecordError(f"field {name!r}: must be a finite number, got {value!r}")
         fields[name] = str(value)
     constraints = record.get("constraints")
     if constraints is not None and not isinstance(constraints, Mapping):
@@ -78,11 +80,17 @@ def _image_paths(images: Any, base_dir: Path | None) -> tuple[str, ...]:
     for i, image in enumerate(images):
         if not isinstance(image, str):
             raise RecordError(f"field 'images[{i}]': must be a file path string")
+        if "\x00" in image:
+            raise RecordError(f"field 'images[{i}]': contains a NUL byte")
         path = Path(image)
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
-        if not path.is_file():
-            raise RecordError(f"field 'images[{i}]': file not found: {image}")
+        try:
+            found = path.is_file()
+        except OSError as err:  # e.g. ENAMETOOLONG for a 5,000-character path: the line's fault only
+            raise RecordError(f"field 'images[{i}]': cannot use this path ({err.strerror or type(err).__name__})") from None
+        if not found:
+            raise RecordError(f"field 'images[{i}]': file not found: {image[:200]}")
         paths.append(str(path))
     return tuple(paths)
 
