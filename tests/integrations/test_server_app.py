@@ -306,7 +306,7 @@ def test_body_over_limit_while_streaming(rule_only):
     assert small.status_code == 200 and small.json() == []
 
 
-def test_a_failing_reward_is_a_500_not_a_crash():
+def test_a_failing_reward_gives_per_record_errors_not_a_crash():
     class Broken:
         component_names = ("x",)
 
@@ -314,7 +314,13 @@ def test_a_failing_reward_is_a_500_not_a_crash():
             raise ZeroDivisionError("boom")
 
     with TestClient(create_app(Broken()), raise_server_exceptions=False) as c:
-        response = c.post("/score", json=[RIGHT])
+        response = c.post("/score", json=[RIGHT, WRONG])
+        openrlhf = c.post("/get_reward", json={"query": ["a"]})
         health = c.get("/health")
-    assert response.status_code == 500 and "ZeroDivisionError: boom" in response.json()["error"]
+    # issue 9: a reward fault costs the records that cause it, never a 500 for the whole request
+    assert response.status_code == 200
+    assert [r["index"] for r in response.json()] == [0, 1]
+    assert all("ZeroDivisionError: boom" in r["error"] for r in response.json())
+    assert openrlhf.status_code == 200
+    assert openrlhf.json()["rewards"] == [0.0] and openrlhf.json()["extra_logs"]["hymar_scorable"] == [0.0]
     assert health.json()["in_flight"] == 0

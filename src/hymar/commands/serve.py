@@ -38,7 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     lim.add_argument("--max-body-bytes", type=int, default=16 * 1024 * 1024, help="largest request body (default: %(default)s)")
     lim.add_argument("--max-concurrency", type=int, default=2, help="requests scored at once (default: %(default)s)")
     lim.add_argument("--max-queue", type=int, default=512, help="requests waiting; beyond -> 503 (default: %(default)s)")
-    lim.add_argument("--request-timeout", type=float, default=60.0, help="seconds per request -> 504 (default: %(default)s)")
+    lim.add_argument("--request-timeout", type=float, default=60.0,
+                     help="seconds per request -> 504, its remaining work cancelled (default: %(default)s)")
+    lim.add_argument("--header-timeout", type=float, default=10.0,
+                     help="seconds a connection may take to send its request headers, else closed (default: %(default)s)")
+    lim.add_argument("--body-timeout", type=float, default=30.0,
+                     help="seconds a request may take to send its body -> 408 (default: %(default)s)")
     lim.add_argument("--max-samples", type=int, default=4096, help="samples per request (default: %(default)s)")
     lim.add_argument("--shutdown-timeout", type=float, default=30.0, help="seconds to finish in-flight requests on SIGTERM")
     opt = parser.add_argument_group("inputs")
@@ -70,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
             max_concurrency=args.max_concurrency,
             max_queue=args.max_queue,
             request_timeout=args.request_timeout,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
             max_samples=args.max_samples,
             shutdown_timeout=args.shutdown_timeout,
             reward_name=args.config or args.preset,

@@ -1,10 +1,12 @@
 """The FastAPI application of `hymar serve`: POST /score, POST /get_reward, GET /health.
 
 Every endpoint checks the bearer token first (when one is set); the POST endpoints then read the body
-under the size limit and hand the rest (decode, score, encode) to the `ScoringPool`. Refusals are
-``{"error": message}`` with a 4xx/5xx status: 400 malformed JSON, 401 auth, 413 body too large,
-422 wrong shape or types (naming the field and index), 503 queue full (Retry-After), 504 deadline,
-500 when the reward itself raised.
+under the size limit (and the body read timeout) and hand the rest (decode, score, encode) to the
+`ScoringPool`. Refusals are ``{"error": message}`` with a 4xx/5xx status: 400 malformed JSON, 401 auth,
+408 body not received in time, 413 body too large, 422 wrong shape or types (naming the field and
+index), 503 queue full (Retry-After), 504 deadline, 500 for an unexpected failure outside the reward.
+A reward that raises costs only the groups that make it raise: their records get error records on
+/score and reward 0.0 with ``hymar_scorable`` 0.0 on /get_reward (see `hymar.rewards.isolation`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from fastapi.responses import Response
 from hymar.integrations.server.limits import authorize, read_body
 from hymar.integrations.server.openrlhf import score_openrlhf
 from hymar.integrations.server.protocol import RequestError, dumps, parse_json
-from hymar.integrations.server.records import score_records
+from hymar.integrations.server.records import encode_records, score_records
 from hymar.integrations.server.settings import ServeSettings
 from hymar.integrations.server.worker import ScoringPool
 
@@ -65,11 +67,12 @@ def create_app(reward: Any, settings: ServeSettings | None = None) -> FastAPI:
 
     async def _score(request: Request, work: Callable[[Any], Any]) -> Response:
         authorize(request.headers, settings.token)
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
 
         def job() -> bytes:
             try:
-                return dumps(work(parse_json(body)))
+                answer = work(parse_json(body))
+                return answer if isinstance(answer, bytes) else dumps(answer)
             except RequestError:
                 raise
             except Exception as err:  # a failing reward must not take the server down
@@ -83,7 +86,8 @@ def create_app(reward: Any, settings: ServeSettings | None = None) -> FastAPI:
     async def score(request: Request) -> Response:
         """Body: a JSON list of `hymar score` records. Returns the records scored, in order."""
         return await _score(
-            request, lambda body: score_records(body, pool.call_reward, settings.max_samples, image_root)
+            request,
+            lambda body: encode_records(score_records(body, pool.call_reward, settings.max_samples, image_root, names)),
         )
 
     @app.post("/get_reward")

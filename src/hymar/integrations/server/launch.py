@@ -23,6 +23,8 @@ def uvicorn_config(app: Any, settings: ServeSettings, log_level: str = "info") -
     """The uvicorn config: graceful shutdown waits ``shutdown_timeout`` s for in-flight requests."""
     import uvicorn
 
+    from hymar.integrations.server.connections import protocol_with_deadline
+
     return uvicorn.Config(
         app,
         host=settings.host,
@@ -30,8 +32,10 @@ def uvicorn_config(app: Any, settings: ServeSettings, log_level: str = "info") -
         log_level=log_level,
         timeout_graceful_shutdown=settings.shutdown_timeout,
         server_header=False,
-        # a slow client must not hold a connection open forever between requests
+        # a slow client must not hold a connection open forever between requests, nor before its first
+        # request's headers are in (uvicorn has no header timeout of its own)
         timeout_keep_alive=5,
+        http=protocol_with_deadline(settings.header_timeout),
     )
 
 

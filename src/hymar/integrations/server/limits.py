@@ -35,16 +35,28 @@ def authorize(headers: Mapping[str, str], token: str | None) -> None:
         raise RequestError(401, "invalid bearer token", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
+async def read_body(request: Request, max_bytes: int, timeout: float | None = None) -> bytes:
     """The request body, refusing more than ``max_bytes`` before it is all read.
 
     A declared Content-Length over the limit is refused without reading anything; a body without
     one (chunked) or that lies about it is counted while it streams in and refused at the first
-    chunk past the limit.
+    chunk past the limit. The whole body must arrive within ``timeout`` seconds (None: no limit), so
+    a client that stalls mid-body cannot hold the connection.
 
     Raises:
-        RequestError: 413 when the body is too large, 400 for a malformed Content-Length.
+        RequestError: 413 when the body is too large, 400 for a malformed Content-Length, 408 when it
+            did not arrive in time.
     """
+    if timeout is None:
+        return await _read_body(request, max_bytes)
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read_body(request, max_bytes)
+    except TimeoutError:
+        raise RequestError(408, f"request body not received within {timeout:.3g} s", {"Connection": "close"}) from None
+
+
+async def _read_body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         try:

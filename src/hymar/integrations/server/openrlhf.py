@@ -42,6 +42,7 @@ from typing import Any
 from hymar.data.records import RecordError
 from hymar.integrations.server.protocol import RequestError, json_type, require_list
 from hymar.integrations.server.records import to_sample
+from hymar.rewards.isolation import score_isolated
 from hymar.rewards.types import RewardResult, Sample
 
 RewardCall = Callable[[Sequence[Sample], Sequence[Hashable]], RewardResult]
@@ -186,7 +187,6 @@ def score_openrlhf(
     samples, groups, matched = parse_request(body, max_samples, strip_suffixes, image_root)
     if not samples:
         return response(RewardResult(rewards=[], components={n: [] for n in component_names}), [])
-    result = reward(samples, groups)
-    if len(result.rewards) != len(samples):
-        raise RuntimeError(f"the reward returned {len(result.rewards)} totals for {len(samples)} samples")
-    return response(result, matched)
+    # A group whose scoring raises gets NaN totals (sent as 0.0 with hymar_scorable 0.0), the others
+    # their own rewards: OpenRLHF has no per-sample error, and a 500 would cost it the whole batch.
+    return response(score_isolated(reward, samples, groups, component_names).result, matched)

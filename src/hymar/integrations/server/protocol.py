@@ -10,9 +10,10 @@ every non-finite float has become null.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
+
+from hymar.data.jsonsafe import dumps_json, finite  # noqa: F401 - finite is part of this module's API
 
 
 class RequestError(Exception):
@@ -61,28 +62,9 @@ def parse_json(body: bytes) -> Any:
         raise RequestError(400, f"invalid JSON: {err}") from None
 
 
-def finite(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by None and every mapping key made a string.
-
-    Args:
-        value: a JSON-like tree (dicts, lists, tuples, scalars; other objects are left to ``dumps``).
-    Returns:
-        A copy that ``json.dumps(..., allow_nan=False)`` accepts.
-    """
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(v) for v in value]
-    return value
-
-
 def dumps(value: Any) -> bytes:
     """Response body: compact ASCII JSON with only finite numbers (unknown objects become strings)."""
-    return json.dumps(finite(value), ensure_ascii=True, allow_nan=False, default=str, separators=(",", ":")).encode(
-        "ascii"
-    )
+    return dumps_json(value, compact=True).encode("ascii")
 
 
 def require_list(value: Any, field: str, max_items: int) -> list[Any]:

@@ -19,7 +19,12 @@ class ServeSettings:
         max_body_bytes: largest request body; checked from Content-Length and while streaming.
         max_concurrency: requests scored at the same time (worker threads).
         max_queue: admitted requests waiting for a worker; one more gets 503 + Retry-After.
-        request_timeout: seconds from admission (queue wait included) to the answer, else 504.
+        request_timeout: seconds from admission (queue wait included) to the answer, else 504; the
+            request's remaining work is cancelled then (see `hymar.integrations.server.worker`).
+        header_timeout: seconds a connection may take to send a request's headers (counted from
+            when it opened, or from its previous response), else it is closed; bytes trickling in
+            do not extend it (slowloris).
+        body_timeout: seconds a request may take to send its body once its headers are in, else 408.
         max_samples: most samples in one request, else 422.
         shutdown_timeout: seconds a SIGINT/SIGTERM waits for in-flight requests before closing.
         reward_name: preset name or config path, shown by /health.
@@ -39,6 +44,8 @@ class ServeSettings:
     max_concurrency: int = 2
     max_queue: int = 512
     request_timeout: float = 60.0
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
     max_samples: int = 4096
     shutdown_timeout: float = 30.0
     reward_name: str = "custom"
@@ -48,7 +55,10 @@ class ServeSettings:
     retry_after: int = 1
 
     def __post_init__(self) -> None:
-        positive = ("max_body_bytes", "max_concurrency", "max_samples", "request_timeout", "shutdown_timeout")
+        positive = (
+            "max_body_bytes", "max_concurrency", "max_samples", "request_timeout", "shutdown_timeout",
+            "header_timeout", "body_timeout",
+        )
         for name in positive:
             value = getattr(self, name)
             if isinstance(value, bool) or not value > 0:
