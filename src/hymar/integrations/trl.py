@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hymar.rewards.hybrid import resolve_reward
+from hymar.rewards.isolation import score_isolated
 from hymar.rewards.types import (
     RewardResult,
     Sample,
@@ -107,7 +108,13 @@ def build_samples(prompts: Sequence[Any], completions: Sequence[Any], columns: M
 
     Column mapping: answer/solution/gold -> ``answer`` (first present, converted to str), reference,
     task, constraints (a JSON string is decoded), images/image -> ``images``; every other dataset column
-    goes to ``metadata``. TRL's own kwargs (trainer_state, log_metric, ...) are dropped.
+    goes to ``metadata``. TRL's own kwargs (trainer_state, log_metric, ...) are dropped, and so are
+    values that are not lists (not dataset columns).
+
+    Raises:
+        ValueError: prompts, or a dataset column (a list or tuple), that does not have one value per
+            completion; the message names the column. Dropping such a column silently turned every
+            reward into 0.0 (the gold answers were gone).
 
     Args:
         prompts: strings or chat message lists, one per completion.
@@ -119,7 +126,7 @@ def build_samples(prompts: Sequence[Any], completions: Sequence[Any], columns: M
     n = len(completions)
     if len(prompts) != n:
         raise ValueError(f"got {len(prompts)} prompts for {n} completions")
-    data = {k: v for k, v in columns.items() if k not in _TRAINER_KWARGS and _is_column(v, n)}
+    data = {k: v for k, v in columns.items() if k not in _TRAINER_KWARGS and _is_column(k, v, n)}
     answer_col = next((c for c in ANSWER_COLUMNS if c in data), None)
     image_col = next((c for c in IMAGE_COLUMNS if c in data), None)
     extra = {k: v for k, v in data.items() if k not in _SAMPLE_COLUMNS}
@@ -140,8 +147,13 @@ def build_samples(prompts: Sequence[Any], completions: Sequence[Any], columns: M
     return samples
 
 
-def _is_column(value: Any, n: int) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == n
+def _is_column(name: str, value: Any, n: int) -> bool:
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
+        return False
+    if len(value) != n:
+        raise ValueError(f"dataset column {name!r} has {len(value)} values for {n} completions; every column "
+                         "needs one value per completion (TRL repeats a prompt's row over its group)")
+    return True
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -346,14 +358,16 @@ class HymarRewardFunction:
         return self._cache.get_or_compute(key, lambda: self._score_safely(samples))
 
     def _score_safely(self, samples: list[Sample]) -> RewardResult:
-        """The reward of the batch; whatever fails while scoring it gives an all-invalid result instead."""
+        """The reward of the batch; a group whose scoring raises gets NaN totals and invalid scores, the
+        other groups their own rewards (`hymar.rewards.isolation`)."""
         try:
-            result = self.reward(samples, infer_groups(samples, self.group_size))
-            if len(result.rewards) != len(samples):
-                raise RuntimeError(f"the reward returned {len(result.rewards)} totals for {len(samples)} samples")
-            return result
+            scored = score_isolated(self.reward, samples, infer_groups(samples, self.group_size), self.component_names)
         except Exception as err:  # noqa: BLE001 - a reward fault must never kill the trainer
             return self._failed_batch(len(samples), err)
+        if scored.failed:
+            reason = next(e for e in scored.errors if e is not None)
+            logger.warning("hymar: %s; %d of the batch's %d rewards are None", reason, scored.failed, len(samples))
+        return scored.result
 
     def _failed_batch(self, n: int, err: BaseException) -> RewardResult:
         """NaN totals (TRL: unscorable rows, advantage 0) and every component invalid with the reason."""

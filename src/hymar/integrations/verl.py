@@ -22,11 +22,16 @@ mask a NaN reward and it would poison the advantages), ``scorable`` (1.0/0.0, wh
 defined), ``acc`` (1.0 where the ``accuracy`` component, else the ``hybrid`` term, scored >= 0.5,
 otherwise 0.0) and one key per component with its value (NaN where it does not apply or is invalid).
 A component whose name collides with those keys is reported as ``hymar_<name>``.
+
+Faults: a reward that raises costs only the groups that make it raise (`hymar.rewards.isolation`):
+their samples return ``score`` 0.0 and ``scorable`` 0.0, and a warning is logged; verl's reward loop
+never sees the exception.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 import threading
@@ -34,7 +39,10 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from hymar.rewards.hybrid import resolve_reward
+from hymar.rewards.isolation import score_isolated
 from hymar.rewards.types import RewardResult, Sample
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PRESET = "rule-only"
 ENV_VAR = "HYMAR_PRESET"
@@ -161,8 +169,7 @@ def compute_score(
     """
     info = dict(extra_info or {})
     sample = build_sample(data_source, solution_str, ground_truth, info)
-    result = get_reward(_spec(info, kwargs))([sample])
-    return result_dicts(result)[0]
+    return result_dicts(_score(get_reward(_spec(info, kwargs)), [sample], [0]))[0]
 
 
 def batch_samples(
@@ -212,10 +219,18 @@ def compute_score_batch(
         by_spec.setdefault(_spec(info, kwargs), []).append(i)
     out: list[dict[str, float]] = [{} for _ in range(n)]
     for spec, idx in by_spec.items():
-        result = get_reward(spec)([samples[i] for i in idx], [groups[i] for i in idx])
+        result = _score(get_reward(spec), [samples[i] for i in idx], [groups[i] for i in idx])
         for i, row in zip(idx, result_dicts(result)):
             out[i] = row
     return out
+
+
+def _score(reward: Any, samples: list[Sample], groups: list[Hashable]) -> RewardResult:
+    scored = score_isolated(reward, samples, groups)
+    if scored.failed:
+        reason = next(e for e in scored.errors if e is not None)
+        logger.warning("hymar verl: %s; %d of %d samples unscorable (score 0.0)", reason, scored.failed, len(samples))
+    return scored.result
 
 
 __all__ = ["build_sample", "batch_groups", "compute_score", "compute_score_batch", "get_reward", "result_dicts"]
