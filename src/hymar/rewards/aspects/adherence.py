@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hymar.rewards.aspects.base import Aspect
+from hymar.rewards.aspects.base import Aspect, oversized
 from hymar.rewards.aspects.constraints import Constraints, constraints_for
 from hymar.rewards.aspects.registry import aspect_class, get_aspect, register_aspect
 from hymar.rewards.base import PerSampleComponent
@@ -88,6 +88,9 @@ class InstructionAdherence(PerSampleComponent):
         Returns:
             name -> Score; every Score invalid with the reason when the constraints are malformed.
         """
+        too_long = oversized(sample)
+        if too_long is not None:
+            return {name: too_long for name in self.aspects}
         try:
             constraints = constraints_for(sample)
         except (TypeError, ValueError) as err:

@@ -4,6 +4,10 @@ An aspect is a `PerSampleComponent` whose ``score_one`` works out the sample's c
 (`constraints_for`: dataset column over prompt phrasings) and hands them to ``judge``. The aggregator
 `InstructionAdherence` works out the constraints once per sample and calls ``judge`` of every aspect
 directly, so a long prompt is parsed once, not once per aspect.
+
+A completion over `MAX_RESPONSE_CHARS` (the rule verifier's completion limit) is invalid for every
+aspect without being read: keyword matching costs (keywords x response length), and a 16 MB
+completion would make one sample cost tens of seconds.
 """
 
 from __future__ import annotations
@@ -12,7 +16,18 @@ from abc import abstractmethod
 
 from hymar.rewards.aspects.constraints import Constraints, constraints_for
 from hymar.rewards.base import PerSampleComponent
+from hymar.rewards.rules.limits import MAX_COMPLETION_CHARS
 from hymar.rewards.types import Sample, Score
+
+MAX_RESPONSE_CHARS = MAX_COMPLETION_CHARS
+
+
+def oversized(sample: Sample) -> Score | None:
+    """The invalid Score for a completion too long to judge, or None when its size is fine."""
+    completion = sample.completion
+    if isinstance(completion, str) and len(completion) > MAX_RESPONSE_CHARS:
+        return Score.invalid(f"completion too long ({len(completion)} > {MAX_RESPONSE_CHARS} characters)")
+    return None
 
 
 class Aspect(PerSampleComponent):
@@ -21,6 +36,9 @@ class Aspect(PerSampleComponent):
     name = "aspect"
 
     def score_one(self, sample: Sample) -> Score:
+        too_long = oversized(sample)
+        if too_long is not None:
+            return too_long
         try:
             constraints = constraints_for(sample)
         except (TypeError, ValueError) as err:

@@ -36,6 +36,15 @@ ANSWER_FORMS = ("word", "number", "letter", "boxed", "json")
 _ISO_CODE = re.compile(r"[a-z]{2,3}")
 _COUNT_FIELDS = ("max_words", "min_words", "max_sentences", "min_sentences")
 
+# Size limits: a constraint comes from a dataset row or a prompt, both untrusted, and keyword matching
+# costs (keywords x response length). Far above anything an instruction states (IFEval: <= 5 keywords).
+#: most distinct keywords in one list (required or banned)
+MAX_KEYWORDS = 64
+#: longest keyword or phrase, in characters
+MAX_KEYWORD_CHARS = 100
+#: longest language tag or name, and longest answer-form name, accepted before parsing
+MAX_TAG_CHARS = 64
+
 
 @dataclass(frozen=True)
 class Constraints:
@@ -68,7 +77,7 @@ class Constraints:
 
     def __post_init__(self) -> None:
         if self.answer_form is not None:
-            form = _expect_str("answer_form", self.answer_form).strip().lower()
+            form = _expect_tag("answer_form", self.answer_form).strip().lower()
             if form not in ANSWER_FORMS:
                 raise ValueError(f"Constraints.answer_form: expected one of {ANSWER_FORMS} or None, got {self.answer_form!r}")
             object.__setattr__(self, "answer_form", form)
@@ -135,25 +144,44 @@ def _expect_str(name: str, value: Any) -> str:
     return value
 
 
+def _expect_tag(name: str, value: Any) -> str:
+    text = _expect_str(name, value)
+    if len(text) > MAX_TAG_CHARS:
+        raise ValueError(f"Constraints.{name}: {len(text)} characters, at most {MAX_TAG_CHARS} accepted")
+    return text
+
+
 def _keywords(name: str, value: Any) -> tuple[str, ...]:
+    """The keywords of one list, whitespace-normalised, de-duplicated case-insensitively (first spelling
+    kept) in one linear pass, and bounded (`MAX_KEYWORDS`, `MAX_KEYWORD_CHARS`)."""
     if value is None:
         return ()
     if isinstance(value, str):
         value = (value,)  # a single keyword given as a bare string, not an iterable of characters
     if not isinstance(value, (list, tuple)):
-        raise TypeError(f"Constraints.{name}: expected a list of strings, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"Constraints.{name}: expected a list of strings, got {type(value).__name__}")
     out: list[str] = []
-    for item in value:
+    seen: set[str] = set()
+    for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise TypeError(f"Constraints.{name}: every keyword must be a non-empty string, got {item!r}")
+            raise TypeError(f"Constraints.{name}[{i}]: every keyword must be a non-empty string, got {item!r:.80}")
+        if len(item) > MAX_KEYWORD_CHARS * 4:  # before split(): a huge item costs nothing more than this check
+            raise ValueError(f"Constraints.{name}[{i}]: {len(item)} characters, at most {MAX_KEYWORD_CHARS} accepted")
         item = " ".join(item.split())
-        if item.lower() not in (k.lower() for k in out):
-            out.append(item)
+        if len(item) > MAX_KEYWORD_CHARS:
+            raise ValueError(f"Constraints.{name}[{i}]: {len(item)} characters, at most {MAX_KEYWORD_CHARS} accepted")
+        key = item.lower()
+        if key in seen:
+            continue
+        if len(out) == MAX_KEYWORDS:
+            raise ValueError(f"Constraints.{name}: more than {MAX_KEYWORDS} distinct keywords (got {len(value)} items)")
+        seen.add(key)
+        out.append(item)
     return tuple(out)
 
 
 def _language_code(value: Any) -> str:
-    text = _expect_str("language", value).strip().lower()
+    text = _expect_tag("language", value).strip().lower()
     if text in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[text]
     code = re.split(r"[-_]", text, maxsplit=1)[0]
