@@ -26,7 +26,7 @@ def stub_math(monkeypatch):
     """Replace compare_math with a recorder: equal iff the strings match, undecided for 'UNDECIDED'."""
     calls = []
 
-    def compare_math(pred, gold, *, tolerance=1e-6, timeout=1.0):
+    def compare_math(pred, gold, *, tolerance=1e-6, timeout=1.0, percent_question=False):
         calls.append((pred, gold, tolerance))
         if gold == "UNDECIDED":
             return Comparison.undecided("gold unparseable", method="stub")

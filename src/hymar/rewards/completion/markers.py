@@ -114,30 +114,55 @@ def sentence_end(text: str) -> int:
 
 def math_mask(text: str) -> bytearray:
     """1 for each position inside ``$...$``, ``$$...$$``, ``\\(...\\)`` or ``\\[...\\]`` (delimiters
-    included), else 0; escaped ``\\$`` is a dollar sign, not a delimiter. One linear pass."""
+    included), else 0. An escaped ``\\$`` is a dollar sign, and so is a last ``$`` left without a
+    partner ("220 $ à payer": a currency sign, not math to the end of the text). Linear.
+    """
+    singles = [i for i in _single_dollars(text)]
+    lone = singles[-1] if len(singles) % 2 == 1 else -1
     mask = bytearray(len(text))
     inline = display = False
     depth = 0
     i, n = 0, len(text)
     while i < n:
         two = text[i : i + 2]
-        step = 1
         if two == "\\$":
-            step = 2
-        elif two == "$$":
-            display, step = not display, 2
-        elif two in ("\\(", "\\["):
-            depth, step = depth + 1, 2
-        elif two in ("\\)", "\\]"):
-            depth, step = max(depth - 1, 0), 2
-        elif text[i] == "$":
+            i += 2
+            continue
+        if two == "$$":
+            display = not display
+            mask[i] = mask[i + 1] = 1
+            i += 2
+            continue
+        if two in ("\\(", "\\["):
+            depth += 1
+            mask[i] = mask[i + 1] = 1
+            i += 2
+            continue
+        if two in ("\\)", "\\]") and depth:
+            depth -= 1
+            mask[i] = mask[i + 1] = 1
+            i += 2
+            continue
+        if text[i] == "$" and i != lone:
             inline = not inline
-        inside = inline or display or depth > 0
-        if inside or step == 2 or text[i] == "$":
-            for k in range(i, min(n, i + step)):
-                mask[k] = 1 if (inside or two in ("$$", "\\)", "\\]") or text[i] == "$") else 0
-        i += step
+            mask[i] = 1
+        elif inline or display or depth:
+            mask[i] = 1
+        i += 1
     return mask
+
+
+def _single_dollars(text: str) -> list[int]:
+    """Positions of the single ``$`` delimiters (not escaped, not part of ``$$``)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        if text.startswith("\\$", i) or text.startswith("$$", i):
+            i += 2
+            continue
+        if text[i] == "$":
+            out.append(i)
+        i += 1
+    return out
 
 
 # --- internals -------------------------------------------------------------------------------

@@ -16,13 +16,13 @@ from hymar.rewards.completion.boxes import matching_brace
 _WORD = re.compile(r"[^\W_]+")
 _WRAPPER_COMMANDS = ("\\boxed", "\\fbox", "\\text", "\\textbf", "\\mathrm", "\\mathbf", "\\textrm")
 _HEDGE_WORDS = ("either", "maybe", "perhaps", "possibly")
-_QUOTES = (('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u00ab", "\u00bb"), ("\u300c", "\u300d"))
+_QUOTES = (('\\"', '\\"'), ('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u00ab", "\u00bb"), ("\u300c", "\u300d"))
 _DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 
 
 def clean_answer(answer: str) -> str:
     """Strip surrounding markdown and math delimiters (**x**, `x`, $x$, \\(x\\), \\text{x}), quotes
-    ("x", 'x', «x»), trailing punctuation ('.', ',', ';', ':', '。') and a stray trailing backslash
+    ("x", 'x', «x», and ``\\"x\\"`` from text escaped twice), trailing punctuation ('.', ',', ';', ':', '。') and a stray trailing backslash
     (``185\\`` is 185: a ``\\ `` space cut by the extraction). A bounded number of rounds, each linear.
 
     Example:

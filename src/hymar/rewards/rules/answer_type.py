@@ -75,9 +75,11 @@ def infer_answer_type(gold: str) -> str:
         >>> [infer_answer_type(g) for g in ("(B)", "Yes", "3/4", "x^2+1", "Paris")]
         ['choice', 'yesno', 'number', 'math', 'text']
     """
-    s = gold.strip().strip("$").strip()
+    s = gold.replace("$", " ").strip() if gold.count("$") % 2 == 0 else gold.strip().strip("$").strip()
     if s.startswith("\\text{") and s.endswith("}"):
         s = s[len("\\text{") : -1].strip()
+    if _is_number_list(s):
+        return "math"  # "1 and 2 and 3", "$1$, $2$": several values
     if _is_letter(s):
         return "choice"
     if s.rstrip(".").strip().lower() in _YESNO:
@@ -87,6 +89,15 @@ def infer_answer_type(gold: str) -> str:
     if not _MATH_CHARS.isdisjoint(s) or _is_short_expression(s):
         return "math"
     return "text"
+
+
+# a comma before exactly three digits separates thousands ("1,234"), not values
+_LIST_SEPARATORS = re.compile(r"\s*(?:,(?!\d{3}(?!\d))|;|\band\b)\s*")
+
+
+def _is_number_list(s: str) -> bool:
+    parts = [p for p in _LIST_SEPARATORS.split(s) if p]
+    return len(parts) >= 2 and len(s) <= 200 and all(_NUMBER_FORMS[2].fullmatch(p) for p in parts)
 
 
 def _is_letter(s: str) -> bool:

@@ -1,20 +1,27 @@
 """Multiple-choice comparison: option letters A-J, or option text when the prompt lists the options.
 
-Prediction forms understood: "C", "c", "(C)", "C.", "C)", "Option C", "option (c)", "The answer is C",
-"C. 42 apples", "(C) 42 apples", and the option text alone ("42 apples") when the options can be
-parsed from the prompt. Two different letters ("A or C", "A, C", "A and C") are a wrong answer.
+Prediction forms understood: "C", "c", "(C)", "[C]", "C.", "C)", "Option C", "option (c)", "The
+answer is C", "C. 42 apples", "(C) 42 apples", "B, which is cold", "I think it's C", the option text
+alone ("42 apples") when the options can be parsed from the prompt, or from the completion itself
+when the prompt lists none. Two different letters ("A or C", "A, C", "A and C") are a wrong answer;
+a letter after a negation ("not A", "it can't be A or B", "non A", "不是 A") is a rejected option,
+not a second answer (`sentence_letters`).
+
+Golds: a letter, or an option's text when options are known, or a labelled option ("(C) Canberra",
+"C. Canberra", "C Canberra"), whose letter is the gold letter even without options.
 
 Confidence: 1.0 for a letter; 0.9 for an exact option-text match; 0.8 for a letter whose trailing
-text contradicts that option's text (the letter wins); 0.7 when the prediction merely contains
-exactly one option's text as a phrase.
+text contradicts that option's text (the letter wins) or a letter read from a sentence; 0.7 when
+the prediction merely contains exactly one option's text as a phrase.
 """
 
 from __future__ import annotations
 
 import re
 
-from hymar.rewards.rules.base import Comparison
 from hymar.rewards.rules.answer_text import clean_answer
+from hymar.rewards.rules.base import Comparison
+from hymar.rewards.rules.sentences import last_sentence, prose_words
 from hymar.rewards.rules.text import normalize_text
 
 LETTERS = "ABCDEFGHIJ"
@@ -22,6 +29,23 @@ _LEAD_IN = re.compile(r"correct option is|correct choice is|option is|choice is|
 _WORD = re.compile(r"[^\W_]+")
 # words allowed around letters in a bare list of letters ("Options A and C", "either B or D")
 _FILLERS = frozenset({"or", "and", "both", "either", "option", "options", "choice", "choices"})
+#: confidence of a letter read out of a sentence ("I think it's C")
+SENTENCE_LETTER_CONFIDENCE = 0.8
+# words that reject what follows them, up to the end of the clause
+_NEGATIONS = frozenset(
+    {"not", "cannot", "never", "no", "nor", "non", "except", "excluding", "pas", "nicht", "kein", "keine", "nao",
+     "não", "ni"}
+)  # fmt: skip
+_NEGATION_PREFIXES = ("不是", "不", "非", "并非", "ではない", "아니")
+# a clause ends at punctuation or a turn word: "not A, so D", "not A but B"
+_CLAUSE_ENDS = frozenset({"but", "so", "therefore", "hence", "thus", "then", "instead", "rather", "however", "donc", "mais"})
+# words (a contraction in "n't" kept whole), CJK runs apart from Latin letters, clause punctuation
+_SENTENCE_TOKEN = re.compile(r"[A-Za-z]+n['\u2019]t|[A-Za-z]+|[\u3040-\u30ff\u4e00-\u9fff]+|[^\W_]+|[,;.!?。，；！？:]")
+# after "I" or "A", these lower-case words do not make it a pronoun or an article ("A or B", "A is")
+_LETTER_FOLLOWERS = frozenset(
+    {"or", "and", "nor", "is", "was", "are", "because", "since", "but", "so", "then", "as", "vs", "versus", "to",
+     "can", "cannot", "could", "would", "should", "must", "will", "seems", "looks", "also", "only", "too"}
+)  # fmt: skip
 
 
 def parse_options(prompt: str) -> dict[str, str]:
@@ -54,22 +78,29 @@ def parse_letter(text: str) -> str | None:
     return _bare_letter(_strip_lead_in(clean_answer(text)))
 
 
-def compare_choice(pred: str, gold: str, prompt: str | None = None) -> Comparison:
+def compare_choice(pred: str, gold: str, prompt: str | None = None, *, context: str | None = None) -> Comparison:
     """Compare a multiple-choice answer with the gold letter (or gold option text).
 
     Args:
         pred: extracted answer.
-        gold: a letter A-J in any case, maybe "(C)", or the option text when ``prompt`` lists options.
+        gold: a letter A-J in any case, maybe "(C)", a labelled option "(C) Canberra", or the option
+            text when options are known.
         prompt: the question; options are parsed from it (see `parse_options`).
+        context: the completion; when the prompt lists no options, options the completion lists
+            itself ("The choices are: A. 12 B. 15 ...") are used.
 
     Returns:
         A `Comparison` with method "letter", "option_text", "multiple_letters", ...; undecided when
         the gold is neither a letter nor (with options known) an option's text.
     """
     options = parse_options(prompt) if prompt else {}
+    if not options and context:
+        options = parse_options(context)
     gold_letter = parse_letter(gold)
     if gold_letter is None and options:
         gold_letter = _exact_option(gold, options)
+    if gold_letter is None:
+        gold_letter = _labelled_gold(gold)
     if gold_letter is None:
         if options:
             reason = f"gold {gold[:50]!r} is neither an option letter nor an option"
@@ -112,11 +143,61 @@ def _pred_letter(pred: str, options: dict[str, str]) -> tuple[str | None, float,
         if option_text and normalize_text(rest) != normalize_text(option_text):
             return letter, 0.8, "letter", "text after the letter differs from the option"
         return letter, 1.0, "letter", None
+    # a sentence around the letter ("I think it's C"); LaTeX such as "\\mathrm{E}*2" is no sentence
+    chosen, _ = sentence_letters(s) if prose_words(s) else (set(), set())
+    if len(chosen) > 1:
+        return None, 1.0, "multiple_letters", f"several option letters: {', '.join(sorted(chosen))}"
+    if len(chosen) == 1:
+        return chosen.pop(), SENTENCE_LETTER_CONFIDENCE, "letter", "letter read from a sentence"
     if options:
         inside = [k for k, v in options.items() if _contains_phrase(s, v)]
         if len(inside) == 1:
             return inside[0], 0.7, "option_text", "answer contains one option's text"
     return None, 0.9, "letter", "no option letter in answer"
+
+
+def sentence_letters(text: str) -> tuple[set[str], set[str]]:
+    """(chosen, rejected) option letters in a sentence, read from its last sentence (the whole text
+    when that holds none): standalone capitals A-J, where a letter after a negation ("not", "n't",
+    "cannot", "non", "不是", ...) up to the end of its clause is rejected, and "I"/"A" before a
+    lower-case word are a pronoun and an article ("I think it's B", "A circle is ...").
+
+    Example:
+        >>> sentence_letters("It's not A because of the sign, therefore I think it's B")
+        ({'B'}, {'A'})
+    """
+    chosen, rejected = _letters_in(last_sentence(text))
+    if chosen:
+        return chosen, rejected
+    return _letters_in(text)
+
+
+def _letters_in(text: str) -> tuple[set[str], set[str]]:
+    chosen: set[str] = set()
+    rejected: set[str] = set()
+    tokens = list(_SENTENCE_TOKEN.finditer(text))
+    negated = False
+    for i, m in enumerate(tokens):
+        word = m.group()
+        low = word.lower()
+        if low in _NEGATIONS or low.endswith(("n't", "n\u2019t")) or word.startswith(_NEGATION_PREFIXES):
+            negated = True
+            rest = word[next((len(p) for p in _NEGATION_PREFIXES if word.startswith(p)), 0) :]
+            word = rest if rest != word else ""
+            if not word:
+                continue
+        elif low in _CLAUSE_ENDS or word in ",;.!?。，；！？:":
+            negated = False
+            continue
+        if len(word) == 1 and word in LETTERS:
+            nxt = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+            gap = text[m.end() : tokens[i + 1].start()] if i + 1 < len(tokens) else ""
+            if word in "IA" and gap == " " and nxt[:1].islower() and nxt not in _LETTER_FOLLOWERS:
+                continue  # "I think", "A circle": a pronoun or an article
+            if word == "I" and gap[:1] in ("'", "\u2019"):
+                continue  # "I'd", "I'm"
+            (rejected if negated else chosen).add(word)
+    return chosen - rejected, rejected
 
 
 def _strip_lead_in(s: str) -> str:
@@ -134,8 +215,10 @@ def _strip_lead_in(s: str) -> str:
 
 
 def _bare_letter(s: str) -> str | None:
-    """"C", "c", "(C)", "C.", "C)", "C:" -> "C"; anything else -> None."""
+    """"C", "c", "(C)", "[C]", "C.", "C)", "C:" -> "C"; anything else -> None."""
     s = s.strip()
+    if len(s) == 3 and s[0] == "[" and s[2] == "]":
+        s = s[1]
     if len(s) >= 3 and s[0] == "(" and s[2] == ")":
         core, tail = s[1], s[3:]
     elif s:
@@ -155,6 +238,18 @@ def _prefixed_letter(s: str) -> tuple[str, str] | None:
         return s[1].upper(), s[3:].strip()
     if len(s) >= 3 and s[0].upper() in LETTERS and s[1] in ".):" and s[2].isspace():
         return s[0].upper(), s[2:].strip()
+    return None
+
+
+def _labelled_gold(gold: str) -> str | None:
+    """The letter of a gold written as a labelled option: "(C) Canberra", "C. Canberra", "C)
+    Canberra", or "C Canberra" (a capital letter, a space, a capitalised word) on its first line."""
+    first = gold.strip().split("\n", 1)[0].strip()
+    prefixed = _prefixed_letter(first)
+    if prefixed is not None:
+        return prefixed[0]
+    if len(first) >= 3 and first[0] in LETTERS and first[1] == " " and first[2].isupper():
+        return first[0]
     return None
 
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 
 from hymar.rewards.completion import ParsedCompletion, parse_completion
 from hymar.rewards.completion.boxes import scan_boxes
-from hymar.rewards.completion.markers import Marker, find_markers, value_after
+from hymar.rewards.completion.markers import Marker, find_markers, math_mask, value_after
 from hymar.rewards.completion.tags import tag_sections
 from hymar.rewards.rules.answer_text import candidate_key, clean_answer, detect_hedge
 from hymar.rewards.rules.limits import DEFAULT_LIMITS, MAX_BOXED, MAX_BRACE_DEPTH, LimitExceeded, Limits
@@ -259,8 +259,10 @@ def _marker(text: str, markers: Sequence[Marker], limits: Limits, strict: bool =
         if strict and m.kind == "answer_is" and m.word_before not in _STRICT_ANSWER_IS and m.word_before:
             continue
         tries += 1
-        raw = value_after(text, m.value_start, limits.max_answer_chars, m.kind == "answer_is")
-        value = clean_answer(strip_boilerplate(raw))
+        raw = strip_boilerplate(value_after(text, m.value_start, limits.max_answer_chars, m.kind == "answer_is"))
+        if m.kind == "answer_is" and raw.rstrip().endswith("!") and not math_mask(raw.rstrip())[-1]:
+            raw = raw.rstrip()[:-1]  # "The answer is 42!": the sentence's "!", not a factorial
+        value = clean_answer(raw)
         if value:
             return m.kind, value
         if tries >= _MAX_MARKER_TRIES:
@@ -282,10 +284,26 @@ def _last_line(response: str, limits: Limits) -> Extraction | None:
     value = sentence_value(line) if detect_hedge(line) is None else None
     # a sentence: three words of prose, or one of 3+ letters and a copula ("The area is 25."; "So x = 5"
     # is an equation, not yet a sentence)
-    sentence = prose_words(line) >= _SENTENCE_WORDS or (prose_words(line, 3) >= 1 and _copula_value(line))
+    words = prose_words(line)
+    sentence = words >= _SENTENCE_WORDS or (prose_words(line, 3) >= 1 and _copula_value(line))
+    if not sentence and words and value is not None and value in _math_spans(line):
+        sentence = True  # "Special matrix: $M$": a label, then the answer in math
     if value is not None and value != line and sentence:
         return replace(_finish("last_line_value", [value]), whole_line=line, whole_source="last_line")
     return _finish("last_line", [line])
+
+
+def _math_spans(line: str) -> list[str]:
+    """Contents of the math spans of ``line`` (delimiters stripped)."""
+    mask, out, start = math_mask(line), [], None
+    for i in range(len(line) + 1):
+        inside = i < len(line) and mask[i]
+        if inside and start is None:
+            start = i
+        elif not inside and start is not None:
+            out.append(clean_answer(line[start:i]))
+            start = None
+    return out
 
 
 def _copula_value(line: str) -> bool:

@@ -70,7 +70,8 @@ def strip_boilerplate(text: str) -> str:
 
 def last_sentence(text: str) -> str:
     """The last non-empty sentence of ``text`` (split outside math; see `_SENTENCE_SPLIT`)."""
-    s = strip_boilerplate(text).rstrip(" .!。！")
+    # a display ending a sentence ("... = 2.$$ Therefore ...") puts its full stop inside the math
+    s = strip_boilerplate(text).replace(".$$", "$$.").replace(".\\]", "\\].").rstrip(" .!。！")
     mask = math_mask(s)
     start = 0
     for i in range(len(s)):
@@ -154,4 +155,5 @@ def _has_digit(text: str) -> bool:
 
 
 def _after_backslash(text: str, pos: int) -> bool:
-    return pos > 0 and text[pos - 1] == "\\"
+    """A command name (``\\frac``), or letters after a control character (a mangled command)."""
+    return pos > 0 and (text[pos - 1] == "\\" or not text[pos - 1].isprintable())

@@ -42,16 +42,22 @@ _LATEX_WRAPPER_RE = re.compile(
 )
 
 
+# "_2" / "^{2}" glued to a letter or digit: a chemical or unit subscript, part of the word
+_SCRIPT_RE = re.compile(r"(?<=[A-Za-z0-9)\]])[_^]\{?([A-Za-z0-9+\-]{1,8})\}?")
+
+
 def normalize_text(s: str) -> str:
     """SQuAD-style normalisation: NFKC, casefold, punctuation -> space (apostrophes removed),
     drop the articles a/an/the, collapse whitespace. LaTeX text wrappers (``\\text{}``,
-    ``\\mathrm{}``, ``\\textbf{}``, ...) keep only their content, and ``$`` math delimiters go.
+    ``\\mathrm{}``, ``\\textbf{}``, ...) keep only their content, ``$`` math delimiters go, and a
+    sub- or superscript inside a word is written inline (``H_2O``, ``H_{2}O`` and ``H₂O`` are H2O).
 
     Example:
         >>> normalize_text("The  Eiffel-Tower!"), normalize_text("$\\text{odd}$")
         ('eiffel tower', 'odd')
     """
     s = _LATEX_WRAPPER_RE.sub(" ", s).replace("$", " ")
+    s = _SCRIPT_RE.sub(r"\1", s)
     s = unicodedata.normalize("NFKC", s).casefold()
     chars = []
     for ch in s:

@@ -64,6 +64,7 @@ the main thread; the parent process enforces time instead.
 import time
 
 from hymar.rewards.rules.base import Comparison
+from hymar.rewards.rules.math.identity import numeric_first
 from hymar.rewards.rules.math.jobs import _VERDICTS, _Job, _outcome_verdict, _prepare, _verdict_to_comparison
 from hymar.rewards.rules.math.limits import (
     MAX_ELEMENT_COMPARISONS,
@@ -97,7 +98,9 @@ __all__ = [
 ]  # fmt: skip
 
 
-def compare_math(pred: str, gold: str, *, tolerance: float = 1e-6, timeout: float = 1.0) -> Comparison:
+def compare_math(
+    pred: str, gold: str, *, tolerance: float = 1e-6, timeout: float = 1.0, percent_question: bool = False
+) -> Comparison:
     """Judge whether an extracted answer equals the gold answer (semantics: module docstring).
 
     Args:
@@ -105,6 +108,7 @@ def compare_math(pred: str, gold: str, *, tolerance: float = 1e-6, timeout: floa
         gold: the gold answer.
         tolerance: relative tolerance for decimal (rounded) values.
         timeout: seconds allowed for the symbolic path (the fast path takes microseconds).
+        percent_question: the question asks for a percentage, so "0.25%" may answer a gold of 0.25.
 
     Returns:
         A Comparison; ``Comparison.undecided`` when the gold cannot be parsed, on timeout, or over a
@@ -115,7 +119,7 @@ def compare_math(pred: str, gold: str, *, tolerance: float = 1e-6, timeout: floa
     """
     deadline = time.monotonic() + timeout
     try:
-        prepared = _prepare(pred, gold, tolerance)
+        prepared = _prepare(pred, gold, tolerance, percent_question)
         if isinstance(prepared, Comparison):
             return prepared
         return _run_symbolic([prepared], deadline, timeout)[0]
@@ -154,10 +158,17 @@ def _run_symbolic(jobs: list[_Job], first_deadline: float, timeout_each: float) 
     todo: list[tuple[str, str, bool, bool]] = []
     for job in jobs:
         key = job.key
+        if key in verdicts or key in todo:
+            continue
         cached = _VERDICTS.get(key)
+        if cached is None:
+            # the numeric identity test decides most pairs in-process, without a worker round trip
+            cached = numeric_first(*key)
+            if cached is not None:
+                _VERDICTS.put(key, cached)
         if cached is not None:
             verdicts[key] = cached
-        elif key not in todo:
+        else:
             todo.append(key)
     if len(todo) == 1:
         remaining = max(0.05, first_deadline - time.monotonic())

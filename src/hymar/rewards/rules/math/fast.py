@@ -15,7 +15,7 @@ from hymar.rewards.rules.math.limits import (
 )
 from hymar.rewards.rules.math.relations import has_free_variable, inequality_interval
 from hymar.rewards.rules.math.normalise import strip_variable
-from hymar.rewards.rules.math.structures import Budget, Struct, structure
+from hymar.rewards.rules.math.structures import Budget, Struct, matrix_cells, structure
 from hymar.rewards.rules.numbers import ParsedNumber, parse_number_ex, same_noun, split_noun, split_unit, unit_info
 
 _INFINITY = {"\\infty": 1, "+\\infty": 1, "-\\infty": -1, "inf": 1, "-inf": -1, "infinity": 1}
@@ -65,7 +65,10 @@ def fast_compare(p: str, g: str, tol: float, budget: Budget, depth: int = 0) -> 
     ps, pb = _unwrap_single(ps, pb)
     gs, gb = _unwrap_single(gs, gb)
     if ps is None and gs is None:
-        return _compare_scalars(pb, gb, tol)
+        pm, gm = matrix_cells(pb), matrix_cells(gb)
+        if pm is not None and gm is not None:
+            return _compare_matrices(pm, gm, tol, budget, depth)
+        return _compare_scalars(pb, gb, tol, budget.percent_question)
     if ps is not None and gs is not None:
         return _compare_structs(ps, gs, tol, budget, depth)
     struct, scalar = (gs, pb) if gs is not None else (ps, gb)
@@ -80,9 +83,22 @@ def fast_compare(p: str, g: str, tol: float, budget: Budget, depth: int = 0) -> 
     return None
 
 
+def _compare_matrices(
+    a: tuple[tuple[str, ...], ...], b: tuple[tuple[str, ...], ...], tol: float, budget: Budget, depth: int
+) -> Comparison | None:
+    """Same shape and every cell equal (cells compared by the fast path; None if one cannot be)."""
+    if [len(r) for r in a] != [len(r) for r in b]:
+        return Comparison(False, 1.0, "structure", "matrices of different shapes")
+    results = [fast_compare(x, y, tol, budget, depth + 1) for ra, rb in zip(a, b) for x, y in zip(ra, rb)]
+    if any(r is None or r.equal is None for r in results):
+        return None
+    return _combine(results, ordered=True)  # type: ignore[arg-type]
+
+
 def _unwrap_single(struct: Struct | None, s: str) -> tuple[Struct | None, str]:
-    """``(5)`` is the number 5, not a 1-tuple."""
-    if struct is not None and struct.kind == "seq" and len(struct.items) == 1 and struct.brackets == "()":
+    """``(5)`` is the number 5, not a 1-tuple; ``[90]`` is 90 (one value in brackets, as geometry
+    sets write answers), not an interval, which needs two ends."""
+    if struct is not None and struct.kind == "seq" and len(struct.items) == 1 and struct.brackets in ("()", "[]"):
         inner = struct.items[0]
         return structure(inner), inner
     return struct, s
@@ -129,7 +145,7 @@ def _capped(result: Comparison, cap: float) -> Comparison:
     return replace(result, confidence=min(result.confidence, cap))
 
 
-def _compare_scalars(p: str, g: str, tol: float) -> Comparison | None:
+def _compare_scalars(p: str, g: str, tol: float, percent_question: bool = False) -> Comparison | None:
     ps, gs = _scalar(p), _scalar(g)
     if ps is None or gs is None:
         return None
@@ -138,7 +154,7 @@ def _compare_scalars(p: str, g: str, tol: float) -> Comparison | None:
         return Comparison(equal, 1.0, "exact")
     p_noun, g_noun = ps[3], gs[3]
     if p_noun is None and g_noun is None:
-        return _compare_numbers(ps[1], ps[2], gs[1], gs[2], tol)
+        return _compare_numbers(ps[1], ps[2], gs[1], gs[2], tol, percent_question)
     return _compare_counted(ps[1], ps[2], p_noun, gs[1], gs[2], g_noun, tol)
 
 
@@ -192,7 +208,8 @@ def reconcile_units(p_unit: str | None, g_unit: str | None) -> _UnitScale | Comp
 
 
 def _compare_numbers(
-    p: ParsedNumber, p_unit: str | None, g: ParsedNumber, g_unit: str | None, tol: float
+    p: ParsedNumber, p_unit: str | None, g: ParsedNumber, g_unit: str | None, tol: float,
+    percent_question: bool = False,
 ) -> Comparison:
     units = reconcile_units(p_unit, g_unit)
     if isinstance(units, Comparison):
@@ -200,10 +217,12 @@ def _compare_numbers(
     p_factor, g_factor, cap, note = units.p_factor, units.g_factor, units.cap, units.note
     candidates = [(p, g, 1.0, None)]
     if p.percent != g.percent:
-        # "50%" vs "0.5" (value/100) and "50%" vs "50" (the bare number): both accepted, 0.9
-        raw_p = _undo_percent(p)
-        raw_g = _undo_percent(g)
-        candidates = [(p, g, PARTIAL_CONFIDENCE, "percent"), (raw_p, raw_g, PARTIAL_CONFIDENCE, "percent")]
+        # "50%" vs "0.5" (value/100), at 0.9. The bare number ("25" for "25%") counts when the gold
+        # carries the % sign; a % the prediction adds to a bare gold is a percent count only when the
+        # question asks for a percentage or the gold is over 1: "0.25%" is not an answer for 0.25.
+        candidates = [(p, g, PARTIAL_CONFIDENCE, "percent")]
+        if g.percent or percent_question or abs(g.value) > 1:
+            candidates.append((_undo_percent(p), _undo_percent(g), PARTIAL_CONFIDENCE, "percent"))
     for cp, cg, conf, why in candidates:
         match = numbers_equal(cp, cg, p_factor, g_factor, tol)
         if match is not None:
@@ -237,5 +256,16 @@ def numbers_equal(
         half_ulp = Fraction(1, 2) * Fraction(10) ** (-p.decimals) * p_factor
         if diff <= half_ulp:
             return "rounding", PARTIAL_CONFIDENCE
+    # A gold that is itself rounded (a decimal with 3+ significant digits: "3.14", "66.7%") is also
+    # met by a more precise answer that rounds to it ("3.1416"), never by a neighbour ("2.23" for
+    # "2.24"). A two-digit decimal gold ("0.25") is read as exact.
+    if (
+        g.decimals is not None
+        and g.sig_digits >= ROUNDING_MIN_SIG_DIGITS_DECIMAL_GOLD
+        and p.decimals is not None
+        and p.decimals > g.decimals
+        and diff <= Fraction(1, 2) * Fraction(10) ** (-g.decimals) * g_factor
+    ):
+        return "rounding", PARTIAL_CONFIDENCE
     return None
 

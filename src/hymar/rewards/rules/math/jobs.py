@@ -18,8 +18,8 @@ from hymar.rewards.rules.math.limits import (
     PARTIAL_CONFIDENCE,
     UNPARSEABLE_CONFIDENCE,
 )
-from hymar.rewards.rules.math.normalise import normalise, strip_variable
-from hymar.rewards.rules.math.relations import equation_sides, inequality_interval
+from hymar.rewards.rules.math.normalise import decimal_comma, normalise, strip_variable
+from hymar.rewards.rules.math.relations import computation_result, equation_sides, inequality_interval
 from hymar.rewards.rules.math.structures import Budget, SizeLimit, nesting_depth
 from hymar.rewards.rules.numbers import NumberTooLarge, ParsedNumber, parse_number_ex, split_unit
 
@@ -127,6 +127,10 @@ def _equation_job(p: str, g: str, tol: float) -> _Job | None:
 
 
 def _verdict_to_comparison(verdict: str, job: _Job) -> Comparison:
+    if verdict == "numeric:equal":
+        return Comparison(True, job.cap, "numeric_identity", job.note)
+    if verdict == "numeric:not_equal":
+        return Comparison(False, 1.0, "numeric_identity")
     if verdict == "equal":
         return Comparison(True, job.cap, "symbolic", job.note)
     if verdict == "not_equal":
@@ -157,7 +161,7 @@ def _outcome_verdict(outcome: Any) -> str:
     return f"error: {outcome.error}"
 
 
-def _prepare(pred: Any, gold: Any, tol: float) -> Comparison | _Job:
+def _prepare(pred: Any, gold: Any, tol: float, percent_question: bool = False) -> Comparison | _Job:
     if not isinstance(gold, str) or not gold.strip():
         return Comparison.undecided("empty or non-text gold answer", method="input")
     if not isinstance(pred, str) or not pred.strip():
@@ -171,10 +175,12 @@ def _prepare(pred: Any, gold: Any, tol: float) -> Comparison | _Job:
         return Comparison.undecided("gold answer empty after normalisation", method="input")
     if not p:
         return Comparison(False, UNPARSEABLE_CONFIDENCE, "input", "unparseable answer")
+    p = computation_result(p)  # "35 + 70 = 105": the answer is the last side
+    p, g = _decimal_commas(p, g)
     if p == g:
         return Comparison(True, 1.0, "exact")
     try:
-        fast = fast_compare(p, g, tol, Budget())
+        fast = fast_compare(p, g, tol, Budget(percent_question=percent_question))
     except NumberTooLarge as exc:
         return Comparison.undecided(f"number too large ({exc})", method="size_limit")
     except SizeLimit as exc:
@@ -191,6 +197,24 @@ def _prepare(pred: Any, gold: Any, tol: float) -> Comparison | _Job:
 # Words with no digit, backslash or operator; constant names that can denote a number are excluded.
 _BARE_WORDS_RE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){0,20}")
 _CONSTANT_NAMES = frozenset({"e", "i", "pi", "inf", "infty", "infinity", "oo"})
+
+
+def _decimal_commas(p: str, g: str) -> tuple[str, str]:
+    """One number against one number: a comma that cannot separate thousands is a decimal comma
+    ("1000,99" is 1000.99, "0,111" is 0.111); against a list ("2, 5") the comma separates values."""
+    dp, dg = decimal_comma(p), decimal_comma(g)
+    if dp is not None and dg is None and _is_number(g):
+        return dp, g
+    if dg is not None and dp is None and _is_number(p):
+        return p, dg
+    return p, g
+
+
+def _is_number(s: str) -> bool:
+    try:
+        return "," not in s and parse_number_ex(split_unit(s)[0]) is not None
+    except NumberTooLarge:
+        return False
 
 
 def _gold_is_number(g: str) -> bool:

@@ -57,8 +57,13 @@ def inequality_interval(s: str) -> tuple[str, str] | None:
     parts.append(s[start:].strip())
     if any(not part for part in parts):
         return None
-    is_var = [_VARIABLE_NAME_RE.fullmatch(x) is not None and x not in _NOT_VARIABLES for x in parts]
+    is_var = [_is_variable(x) for x in parts]
     less = cuts[0][2] == "<"
+    negated = [x.startswith("-") and _is_variable(x[1:].strip()) for x in parts]
+    if sum(negated) == 1 and not any(is_var):
+        # "-x > -1" is "x < 1": multiplying by -1 negates every side and flips the relation
+        parts = [x[1:].strip() if neg else negate(x) for x, neg in zip(parts, negated)]
+        is_var, less = negated, not less
     if len(parts) == 3:
         if is_var != [False, True, False]:
             return None
@@ -74,6 +79,42 @@ def inequality_interval(s: str) -> tuple[str, str] | None:
     if upper:
         return var, _interval("-\\infty", True, bound, cuts[0][3])
     return var, _interval(bound, cuts[0][3], "\\infty", True)
+
+
+def _is_variable(x: str) -> bool:
+    return _VARIABLE_NAME_RE.fullmatch(x) is not None and x not in _NOT_VARIABLES
+
+
+def negate(x: str) -> str:
+    """``-x`` as text: "-1" -> "1", "3" -> "-3", "a+b" -> "-(a+b)", "-\\infty" -> "\\infty"."""
+    x = x.strip()
+    if x.startswith("-") and not any(op in x[1:] for op in "+-"):
+        return x[1:].strip()
+    if _SIMPLE_TERM_RE.fullmatch(x):
+        return "-" + x
+    return f"-({x})"
+
+
+_SIMPLE_TERM_RE = re.compile(r"[0-9.]+|\\?[A-Za-z]+|\\frac\{[^{}]*\}\{[^{}]*\}|\\sqrt\{[^{}]*\}")
+
+
+def computation_result(s: str) -> str:
+    """The last side of a computation: "35 + 70 = 105" -> "105", "(2 + 3 = 5)" -> "5".
+
+    Only when every side before the last is arithmetic without a variable (``x = 5`` and
+    ``x + y = 3`` are equations, kept whole) and the equals signs are plain ones.
+    """
+    t = s.strip()
+    if t.startswith("(") and t.endswith(")") and "=" in t:
+        t = t[1:-1].strip()
+    if "=" not in t or any(r in t for r in ("<=", ">=", "!=", "=<", "=>")):
+        return s
+    parts = [x.strip() for x in split_top(t.replace("=", ","), thousands=False)]
+    if len(parts) < 2 or len(parts) != t.count("=") + 1 or not all(parts):
+        return s  # a comma inside a side, or an empty side: not a plain chain
+    if any(has_free_variable(x) or not any(c.isdigit() for c in x) for x in parts[:-1]):
+        return s
+    return parts[-1]
 
 
 def _interval(low: str, low_open: bool, high: str, high_open: bool) -> str:

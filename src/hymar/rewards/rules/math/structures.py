@@ -96,11 +96,31 @@ class SizeLimit(ValueError):
     pass
 
 
+_MATRIX_OPEN, _MATRIX_CLOSE = "\\begin{pmatrix}", "\\end{pmatrix}"
+
+
+def matrix_cells(s: str) -> tuple[tuple[str, ...], ...] | None:
+    """The rows of a normalised matrix ``\\begin{pmatrix}a&b\\\\c&d\\end{pmatrix}``, or None.
+
+    Raises SizeLimit for more than `MAX_ITEMS` cells."""
+    if not (s.startswith(_MATRIX_OPEN) and s.endswith(_MATRIX_CLOSE)):
+        return None
+    body = s[len(_MATRIX_OPEN) : len(s) - len(_MATRIX_CLOSE)]
+    if "\\begin" in body:
+        return None  # nested environments: the symbolic path
+    rows = tuple(tuple(cell.strip() for cell in row.split("&")) for row in body.split("\\\\") if row.strip())
+    if sum(len(r) for r in rows) > MAX_ITEMS:
+        raise SizeLimit(f"more than {MAX_ITEMS} items")
+    return rows or None
+
+
 class Budget:
     """Counts element comparisons so that the in-process fast path stays bounded in time."""
 
-    def __init__(self, limit: int = MAX_ELEMENT_COMPARISONS) -> None:
+    def __init__(self, limit: int = MAX_ELEMENT_COMPARISONS, percent_question: bool = False) -> None:
         self.left = limit
+        # the question asks for a percentage: "0.25%" may then answer a bare gold of 0.25
+        self.percent_question = percent_question
 
     def spend(self) -> None:
         self.left -= 1
