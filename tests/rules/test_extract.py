@@ -62,7 +62,9 @@ def test_extract_cases(completion, answer, source, reason):
         ("answer_tag", "<answer>1</answer>", 1.0),
         ("answer_is", "the answer is 1", 0.9),
         ("answer_colon", "Answer: 1", 0.9),
-        ("last_line", "1", 0.6),
+        ("last_line", "Some thinking.\n1", 0.6),
+        ("last_line", "1", 0.8),  # the whole response, no prose: nothing else could be the answer
+        ("last_line", "So we get\nforty two apples", 0.5),  # a line of prose taken whole
     ],
 )
 def test_confidence_by_source(source, completion, confidence):

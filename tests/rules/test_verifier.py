@@ -121,9 +121,9 @@ class TestScoringRules:
         assert len(score.info["extracted"]) == 200
 
     def test_confidence_is_extraction_times_comparison(self):
-        # last line (0.6) x option-text match (0.9)
+        # a match: the extraction's doubt counts half, (1 + 0.6) / 2 for the last line, x option text (0.9)
         score = verify("Some thinking.\n5", "B", prompt=MCQ)
-        assert score.value == 1.0 and score.confidence == pytest.approx(0.54)
+        assert score.value == 1.0 and score.confidence == pytest.approx(0.72)
         # a wrong answer carries a confidence too: marker (0.9) x text mismatch (0.9)
         assert verify("Answer: London", "Paris").confidence == pytest.approx(0.81)
 

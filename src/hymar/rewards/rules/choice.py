@@ -29,8 +29,10 @@ _LEAD_IN = re.compile(r"correct option is|correct choice is|option is|choice is|
 _WORD = re.compile(r"[^\W_]+")
 # words allowed around letters in a bare list of letters ("Options A and C", "either B or D")
 _FILLERS = frozenset({"or", "and", "both", "either", "option", "options", "choice", "choices"})
-#: confidence of a letter read out of a sentence ("I think it's C")
+#: confidence of a letter read out of a sentence ("I think it's C"), and of a bare lower-case letter
+#: ("c" for gold C: hymar's convention, not every grader's)
 SENTENCE_LETTER_CONFIDENCE = 0.8
+LOWER_CASE_CONFIDENCE = 0.8
 # words that reject what follows them, up to the end of the clause
 _NEGATIONS = frozenset(
     {"not", "cannot", "never", "no", "nor", "non", "except", "excluding", "pas", "nicht", "kein", "keine", "nao",
@@ -131,6 +133,8 @@ def _pred_letter(pred: str, options: dict[str, str]) -> tuple[str | None, float,
         return letters.pop(), 1.0, "letter", None  # "C or C", "option C and C": one letter
     bare = _bare_letter(s)
     if bare is not None:
+        if s.strip(".):").islower():
+            return bare, LOWER_CASE_CONFIDENCE, "letter", "lower-case letter"  # "c" for C: a convention
         return bare, 1.0, "letter", None
     if options:
         exact = _exact_option(s, options)

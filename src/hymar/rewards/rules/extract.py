@@ -13,9 +13,11 @@ reasoning. Sources, most trusted first (confidence in brackets):
    LAST marker wins. When the value is a sentence ("The largest $n$ is 34."), the value it states
    is picked out (`sentences.sentence_value`) at confidence 0.8, and ``whole_line`` keeps the
    sentence for non-numeric golds (`as_whole_line`).
-4. The last non-empty line [0.6] (a display block closing the text counts as one line; a long
-   paragraph is cut to its last sentence). When that line is a sentence, the value it states is
-   taken instead (source ``last_line_value`` [0.5]), ``whole_line`` keeping the line.
+4. The last non-empty line [0.6; 0.8 when it is the whole response and holds no prose, 0.5 when it
+   is prose] (a display block closing the text counts as one line; a long paragraph is cut to its
+   last sentence). When that line is a sentence, the value it states is taken instead (source
+   ``last_line_value`` [0.6 when the sentence holds one value, 0.5 when several]), ``whole_line``
+   keeping the line. A value picked out of a marker's sentence gets 0.8 (one value) or 0.6.
 
 An answer written only inside the reasoning (``<think>...</think>``, a section the prompt opened, or
 an unclosed ``<think>``) is no answer: the model never stated it as final.
@@ -47,7 +49,7 @@ from hymar.rewards.completion.markers import Marker, find_markers, math_mask, va
 from hymar.rewards.completion.tags import tag_sections
 from hymar.rewards.rules.answer_text import candidate_key, clean_answer, detect_hedge
 from hymar.rewards.rules.limits import DEFAULT_LIMITS, MAX_BOXED, MAX_BRACE_DEPTH, LimitExceeded, Limits
-from hymar.rewards.rules.sentences import last_sentence, prose_words, sentence_value, strip_boilerplate
+from hymar.rewards.rules.sentences import count_values, last_sentence, prose_words, sentence_value, strip_boilerplate
 
 __all__ = [
     "CONFIDENCE", "Extraction", "as_whole_line", "boxed_spans", "clean_answer", "detect_hedge", "extract_answer",
@@ -63,8 +65,14 @@ CONFIDENCE = {
     # the value picked out of a last-line sentence: one of several numbers there, so below a whole line
     "last_line_value": 0.5,
 }
-#: a value picked out of the sentence after a marker ("Final Answer: The largest $n$ is 34.")
+#: a value picked out of the sentence after a marker ("Final Answer: The largest $n$ is 34."), when
+#: the sentence states one value, and when it states several (the pick could be the wrong one)
 MARKER_SENTENCE_CONFIDENCE = 0.8
+MARKER_SENTENCE_AMBIGUOUS_CONFIDENCE = 0.6
+#: a last line that is the whole response and has no prose ("$x^2 + 1$"): nothing else could be
+#: the answer; a last line of prose taken whole (no value could be picked) is the least certain
+BARE_ANSWER_CONFIDENCE = 0.8
+PROSE_LINE_CONFIDENCE = 0.5
 # how many earlier marker phrases we try when the last one is empty ("... what the answer is.")
 _MAX_MARKER_TRIES = 8
 # a marker value this wordy is a sentence stating the answer, not the answer itself
@@ -213,9 +221,8 @@ def _structured(parsed: ParsedCompletion, limits: Limits) -> Extraction | None:
     reduced = _reduce_sentence(value, _SENTENCE_WORDS)
     if reduced is None:
         return _finish(kind, [value])
-    return replace(
-        _finish(kind, [reduced]), confidence=MARKER_SENTENCE_CONFIDENCE, whole_line=value, whole_source=kind
-    )
+    confidence = MARKER_SENTENCE_CONFIDENCE if count_values(value) <= 1 else MARKER_SENTENCE_AMBIGUOUS_CONFIDENCE
+    return replace(_finish(kind, [reduced]), confidence=confidence, whole_line=value, whole_source=kind)
 
 
 def _reduce_sentence(value: str, min_words: int) -> str | None:
@@ -289,8 +296,16 @@ def _last_line(response: str, limits: Limits) -> Extraction | None:
     if not sentence and words and value is not None and value in _math_spans(line):
         sentence = True  # "Special matrix: $M$": a label, then the answer in math
     if value is not None and value != line and sentence:
-        return replace(_finish("last_line_value", [value]), whole_line=line, whole_source="last_line")
-    return _finish("last_line", [line])
+        confidence = CONFIDENCE["last_line"] if count_values(line) <= 1 else CONFIDENCE["last_line_value"]
+        return replace(
+            _finish("last_line_value", [value]), confidence=confidence, whole_line=line, whole_source="last_line"
+        )
+    extraction = _finish("last_line", [line])
+    if words == 0 and not response.strip().count("\n"):
+        return replace(extraction, confidence=BARE_ANSWER_CONFIDENCE)
+    if words >= 2:
+        return replace(extraction, confidence=PROSE_LINE_CONFIDENCE)
+    return extraction
 
 
 def _math_spans(line: str) -> list[str]:

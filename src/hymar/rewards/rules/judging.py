@@ -28,6 +28,9 @@ MAX_CONFLICT_CHECKS = 3
 MAX_LIST_BOXES = 16
 #: confidence of a list answer written as several boxes (a convention, so below a single box)
 LIST_OF_BOXES_CONFIDENCE = 0.9
+#: several different final answers are wrong by hymar's strictness rule; graders that take the
+#: last box would say otherwise, so the verdict is not certain
+CONFLICT_CONFIDENCE = 0.7
 INFO_ANSWER_CHARS = 200
 _PERCENT_QUESTION = re.compile(r"percent|percentage|per cent|%", re.IGNORECASE)
 
@@ -108,8 +111,21 @@ def to_score(comparison: Comparison, extraction_confidence: float, info: dict[st
     if comparison.equal is None:
         rest = {k: v for k, v in info.items() if k != "reason"}
         return Score.invalid(comparison.reason or "could not compare", **rest)
-    confidence = min(1.0, max(0.0, extraction_confidence * comparison.confidence))
-    return Score(1.0 if comparison.equal else 0.0, confidence, True, info)
+    return Score(1.0 if comparison.equal else 0.0, verdict_confidence(comparison, extraction_confidence), True, info)
+
+
+def verdict_confidence(comparison: Comparison, extraction_confidence: float) -> float:
+    """How far the verdict can be trusted: the comparison's confidence times the extraction's.
+
+    An extracted span that EQUALS the gold is itself evidence that it is the final answer (a stray
+    intermediate value rarely matches the gold exactly), so for a "right" verdict the extraction's
+    doubt counts half: (1 + c) / 2 instead of c. A "wrong" verdict keeps the full doubt: the answer
+    may be elsewhere in the text.
+    """
+    ext = min(1.0, max(0.0, extraction_confidence))
+    if comparison.equal:
+        ext = (1.0 + ext) / 2
+    return min(1.0, max(0.0, ext * comparison.confidence))
 
 
 def score_conflict(extraction: Extraction, q: Question, info: dict[str, Any]) -> Score:
@@ -119,7 +135,8 @@ def score_conflict(extraction: Extraction, q: Question, info: dict[str, Any]) ->
     if listed is not None:
         return listed
     info = {**info, "candidates": [c[:INFO_ANSWER_CHARS] for c in extraction.candidates[:MAX_CONFLICT_CHECKS]]}
-    wrong = Score(0.0, extraction.confidence, True, {**info, "method": "conflict", "reason": extraction.reason})
+    info = {**info, "method": "conflict", "reason": extraction.reason}
+    wrong = Score(0.0, extraction.confidence * CONFLICT_CONFIDENCE, True, info)
     if len(extraction.candidates) > MAX_CONFLICT_CHECKS:
         return wrong
     confidences = []
@@ -137,7 +154,7 @@ def score_conflict(extraction: Extraction, q: Question, info: dict[str, Any]) ->
             return wrong
         confidences.append(comparison.confidence)
     info.update(method="all_candidates_equal", reason="several renderings of the same answer")
-    return Score(1.0, extraction.confidence * min(confidences), True, info)
+    return Score(1.0, verdict_confidence(Comparison(True, min(confidences)), extraction.confidence), True, info)
 
 
 def _score_list_of_boxes(extraction: Extraction, q: Question, info: dict[str, Any]) -> Score | None:
@@ -155,7 +172,8 @@ def _score_list_of_boxes(extraction: Extraction, q: Question, info: dict[str, An
         return None
     info = {**info, "candidates": [c[:INFO_ANSWER_CHARS] for c in extraction.candidates[:MAX_CONFLICT_CHECKS]]}
     info.update(method="list_of_boxes", reason="several boxes that together list the gold's values")
-    return Score(1.0, extraction.confidence * min(comparison.confidence, LIST_OF_BOXES_CONFIDENCE), True, info)
+    listed = Comparison(True, min(comparison.confidence, LIST_OF_BOXES_CONFIDENCE))
+    return Score(1.0, verdict_confidence(listed, extraction.confidence), True, info)
 
 
 def _lists_values(gold: str) -> bool:
@@ -210,7 +228,7 @@ def score_or_restatement(answer: str, confidence: float, q: Question, info: dict
             return None
         confidences.append(comparison.confidence)
     info = {**info, "method": "all_alternatives_equal", "reason": "'or' joins renderings of the same answer"}
-    return Score(1.0, confidence * min(confidences), True, info)
+    return Score(1.0, verdict_confidence(Comparison(True, min(confidences)), confidence), True, info)
 
 
 def hedge_allowed(answer: str, q: Question) -> bool:

@@ -98,6 +98,13 @@ def sentence_value(text: str, min_prose_words: int = 1) -> str | None:
     return _last_math(sentence) or _last_number(sentence)
 
 
+def count_values(text: str) -> int:
+    """Numbers and math spans in ``text`` (a number inside a math span is not counted again)."""
+    mask = math_mask(text)
+    spans = sum(1 for i in range(len(text)) if mask[i] and (i == 0 or not mask[i - 1]))
+    return spans + sum(1 for m in _NUMBER.finditer(text) if not mask[m.start()])
+
+
 # --- internals -------------------------------------------------------------------------------
 
 

@@ -9,6 +9,8 @@ from typing import Any, NamedTuple
 from hymar.rewards.rules.base import Comparison
 from hymar.rewards.rules.math.limits import (
     NOUN_MISMATCH_CONFIDENCE,
+    ORDER_FREE_CONFIDENCE,
+    ROUNDED_EXACT_CONFIDENCE,
     PARTIAL_CONFIDENCE,
     ROUNDING_MIN_SIG_DIGITS,
     ROUNDING_MIN_SIG_DIGITS_DECIMAL_GOLD,
@@ -132,6 +134,12 @@ def _compare_structs(a: Struct, b: Struct, tol: float, budget: Budget, depth: in
     confidence = min(c for c in a_matched + b_matched if c is not None)
     if a.kind != b.kind:
         confidence = min(confidence, PARTIAL_CONFIDENCE)
+    in_order = len(a.items) == len(b.items) and all(matrix[i][i].equal for i in range(len(a.items)))
+    named = all(strip_variable(x)[0] for x in a.items + b.items)  # "x=1, y=2": names fix the pairing
+    if a.kind == b.kind == "list" and not in_order and not named:
+        # two bare lists in different orders: equal as lists of solutions (hymar's convention), but
+        # some graders read a bare list as ordered answers, so the verdict is less certain
+        confidence = min(confidence, ORDER_FREE_CONFIDENCE)
     return Comparison(True, confidence, "structure")
 
 
@@ -246,8 +254,11 @@ def numbers_equal(
     if pv == gv:
         return "rational", 1.0
     diff = abs(pv - gv)
+    # A decimal answer for an exact gold (1/3, 2\pi) is a rounding of it, however close: accepted as
+    # hymar's grading convention, at a confidence below that of a tolerance between two decimals.
+    rounded_exact = ROUNDED_EXACT_CONFIDENCE if g.exact else PARTIAL_CONFIDENCE
     if not (p.exact and g.exact) and diff <= Fraction(tol) * max(abs(pv), abs(gv)):
-        return "tolerance", PARTIAL_CONFIDENCE
+        return "tolerance", rounded_exact
     # Grading convention: a rounding of an exact value (1/3, 5/6, 2\pi) needs 2 significant digits
     # ("0.33", "0.83"; "0.3" is too coarse). A gold that is itself a rounded decimal keeps 3: a coarser
     # rounding of a rounded gold ("2.5" for "2.53") throws away precision the gold states.
@@ -255,7 +266,7 @@ def numbers_equal(
     if p.decimals is not None and p.sig_digits >= min_sig:
         half_ulp = Fraction(1, 2) * Fraction(10) ** (-p.decimals) * p_factor
         if diff <= half_ulp:
-            return "rounding", PARTIAL_CONFIDENCE
+            return "rounding", rounded_exact
     # A gold that is itself rounded (a decimal with 3+ significant digits: "3.14", "66.7%") is also
     # met by a more precise answer that rounds to it ("3.1416"), never by a neighbour ("2.23" for
     # "2.24"). A two-digit decimal gold ("0.25") is read as exact.

@@ -16,3 +16,7 @@ NOUN_MISMATCH_CONFIDENCE = 0.7
 ROUNDING_MIN_SIG_DIGITS = 2
 #: ... and to match a gold that is itself a rounded decimal ("2.534" -> "2.53", not "2.5")
 ROUNDING_MIN_SIG_DIGITS_DECIMAL_GOLD = 3
+#: a decimal rounding of an exact gold ("0.33" for 1/3, "3.1416" for \pi): right by convention
+ROUNDED_EXACT_CONFIDENCE = 0.8
+#: two bare lists equal only when read order-free ("1, 2" vs "2, 1")
+ORDER_FREE_CONFIDENCE = 0.8

@@ -57,7 +57,8 @@ _WRAPPER_START_RE = re.compile(
     r"\\(?:text|mathrm|textrm|mbox|textbf|mathbf|textit|mathit|textnormal|boxed)\s*\{"
 )
 _MAX_UNWRAPS = 64
-_AND_OR_RE = re.compile(r"\s+(?:and|or)\s+")
+# "a and b", "a, b, and c" (Oxford comma): a list
+_AND_OR_RE = re.compile(r"(?:\s*,)?\s+(?:and|or)\s+")
 _SPACES_RE = re.compile(r"\s+")
 # "\\ " is a space, but in "a \\\\ b" the second backslash ends a matrix row
 _BACKSLASH_SPACE_RE = re.compile(r"(?<!\\)\\ ")
