@@ -22,7 +22,7 @@ OPTIONAL = {"task": (str, type(None)), "prompt": str}
 TASKS = {None, "math", "choice", "yesno", "counting", "text"}
 MIN_CASES = 320
 MIN_PER_CATEGORY = 15
-MIN_AGREEMENT = 0.98
+MIN_AGREEMENT = 1.0  # every label; a miss is a bug to fix as a general rule, never a label to change
 # Cases whose completion is deliberately empty (the model produced nothing): a wrong answer.
 EMPTY_OK = {"ext-010"}
 

@@ -5,9 +5,11 @@ A final answer often comes as a sentence: "Final Answer: The largest $n$ is 34."
 sentence the way a grader does, in this order, in its LAST sentence (boilerplate such as "I hope it
 is correct." dropped first):
 
-1. the value after the last copula (" is ", " are ", " equals ", "=", "'s ", " est ", " es ",
-   " ist ", "是", "为", " هو ", ...) up to the end of its clause, when it holds a digit or math; if
-   that value is itself prose ("a zero matrix: $M$"), steps 2-3 are applied to it;
+in the last clause (", so", " and", " which", ... outside math) that holds a digit or math:
+
+1. the value after the clause's last copula (" is ", " are ", " equals ", "=", "'s ", " est ",
+   " es ", " ist ", "是", "为", " هو ", ...), when it holds a digit or math; if that value is itself
+   prose ("a zero matrix: $M$"), steps 2-3 are applied to it;
 2. else the last math span (``$...$``, ``\\(...\\)``);
 3. else the last number (with its sign, decimals, a ``/`` fraction or a ``\\frac{a}{b}``; a unit or
    word glued to it, "858颗", "1,000.99m²", is left behind).
@@ -82,12 +84,23 @@ def last_sentence(text: str) -> str:
 
 def sentence_value(text: str, min_prose_words: int = 1) -> str | None:
     """The value a sentence states (see the module docstring), or None when ``text`` is not a
-    sentence (fewer than ``min_prose_words`` words of prose) or states no value."""
+    sentence (fewer than ``min_prose_words`` words of prose) or states no value.
+
+    The value comes from the LAST clause that states one ("The total is 40, so each box holds 5"
+    states 5; "The answer is 42, which is even" states 42).
+    """
     # a very long sentence: only its end can state the value
     sentence = last_sentence(text)[-MAX_SENTENCE_CHARS:]
     if not sentence or prose_words(sentence) < min_prose_words:
         return None
-    after = _after_copula(sentence)
+    for clause in reversed(_clauses(sentence)):
+        if _has_digit(clause) or _last_math(clause) is not None:
+            return _clause_value(clause)
+    return None
+
+
+def _clause_value(clause: str) -> str | None:
+    after = _after_copula(clause)
     if after is not None:
         value = clean_answer(after)
         if prose_words(value) == 0 and (_has_digit(value) or _last_math(after) is not None):
@@ -95,7 +108,19 @@ def sentence_value(text: str, min_prose_words: int = 1) -> str | None:
         picked = _last_math(after) or _last_number(after)
         if picked is not None:
             return picked
-    return _last_math(sentence) or _last_number(sentence)
+    return _last_math(clause) or _last_number(clause)
+
+
+def _clauses(sentence: str) -> list[str]:
+    """The sentence cut at `_CLAUSE_STOPS` outside math (", so ", " and ", " which ", ...)."""
+    mask = math_mask(sentence)
+    out, start = [], 0
+    for i in range(len(sentence)):
+        if not mask[i] and sentence.startswith(_CLAUSE_STOPS, i) and i >= start:
+            out.append(sentence[start:i])
+            start = i + 1
+    out.append(sentence[start:])
+    return [c for c in out if c.strip()]
 
 
 def count_values(text: str) -> int:
@@ -123,12 +148,7 @@ def _after_copula(sentence: str) -> str | None:
         return None
     if sentence[best] == "=" and best > 0 and sentence[best - 1] in "<>!":
         return None  # "<=", ">=", "!=": a relation, not "is"
-    value = sentence[best + best_len :]
-    value_mask = math_mask(value)
-    for i in range(len(value)):
-        if not value_mask[i] and value.startswith(_CLAUSE_STOPS, i):
-            return value[:i]
-    return value
+    return sentence[best + best_len :]
 
 
 def _last_math(text: str) -> str | None:
