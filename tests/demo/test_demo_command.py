@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-PLOTS = ("reward_components.png", "accuracy.png", "length.png")
+PLOTS = ("reward_components.png", "accuracy.png", "length.png", "health.png")
 VERIFIABLE = {"overall", "counting", "arithmetic", "chart", "choice"}
 
 
@@ -31,6 +31,9 @@ def _args(*argv: str) -> argparse.Namespace:
         ((), lambda s: s == DemoSettings(), "no options: the default 15-minute run"),
         (("--quick",), lambda s: s.seeds == 1 and s.model_size == "test", "quick: one seed, test-size model"),
         (("--quick", "--seeds", "2"), lambda s: s.seeds == 2 and s.model_size == "test", "--seeds wins over the mode's"),
+        (("--full",), lambda s: all(s.seeds_of(p) == 3 for p in DEFAULT_PRESETS), "full: every preset x 3 seeds"),
+        (("--seeds", "1"), lambda s: all(s.seeds_of(p) == 1 for p in DEFAULT_PRESETS), "--seeds applies to every preset"),
+        ((), lambda s: s.seeds_of("hybrid-aspects-length") > s.seeds_of("hybrid"), "default: more seeds where the claims are"),
         (("--presets", "rule-only, hybrid"), lambda s: s.presets == ("rule-only", "hybrid"), "comma list, spaces ignored"),
         (("--grpo-steps", "7",), lambda s: s.grpo_steps == 7, "step override"),
     ],
@@ -90,6 +93,19 @@ def test_quick_demo_writes_report_results_and_plots(tmp_path, capsys):
     assert data["rm"]["pairwise_accuracy"] is not None and data["rm"]["ece_before"] is not None
     report = (out / "report.md").read_text()
     assert "## Accuracy per domain" in report and "## Signs of reward hacking" in report
+    assert "## Perceivability gate" in report and "## Training health" in report
+    # the gate compares real and blank images on the validation rows, per verifiable domain
+    assert set(data["gate"]["domains"]) == VERIFIABLE - {"overall"}
+    assert all({"real", "blank", "sampled_real", "pass_guess"} <= set(v) for v in data["gate"]["domains"].values())
+    # every accuracy has an interval that contains it
+    for name in ("base", "model-only", "hybrid-aspects-length"):
+        entry = data["intervals"][name]["overall"]
+        assert entry["low"] <= entry["mean"] <= entry["high"]
+    assert "gain_low" in data["intervals"]["hybrid-aspects-length"]["overall"]
+    # side-by-side examples with their images
+    assert data["examples"] and all((out / ex["image"]).read_bytes()[:4] == b"\x89PNG" for ex in data["examples"])
+    assert set(data["examples"][0]["answers"]) == {"base", "model-only", "hybrid-aspects-length"}
+    assert "peak_memory_mib" in data["timings"]
     for name in PLOTS:
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     # TRL's log history reached the plots' source: per-component reward curves were logged

@@ -21,7 +21,7 @@ def test_reward_components_in_first_seen_order():
     assert reward_components([_history(2)]) == ["hymar", "accuracy", "length"]
 
 
-def test_write_plots_makes_three_pngs(tmp_path):
+def test_write_plots_makes_four_pngs(tmp_path):
     results = {
         "base": {"accuracy": {"overall": 0.2, "counting": 0.3}},
         "runs": {
@@ -31,7 +31,7 @@ def test_write_plots_makes_three_pngs(tmp_path):
     }
     histories = {"rule-only": [_history(3), _history(3, offset=0.2)], "hybrid-aspects-length": [_history(3)]}
     paths = write_plots(results, histories, tmp_path)
-    assert [p.name for p in paths] == ["reward_components.png", "accuracy.png", "length.png"]
+    assert [p.name for p in paths] == ["reward_components.png", "accuracy.png", "length.png", "health.png"]
     for path in paths:
         assert path.read_bytes()[:8] == PNG_MAGIC
 

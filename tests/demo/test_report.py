@@ -77,7 +77,7 @@ def test_seeds_are_averaged_with_sample_spread():
     assert run["accuracy_std"]["overall"] == pytest.approx(0.1414, abs=1e-3)  # sample std of 0.3, 0.5
     assert run["accuracy_per_seed"]["overall"] == [0.3, 0.5]
     assert run["mean_length"] == pytest.approx(12.0)
-    assert "| `rule-only` | 40.0 ± 14.1 |" in render_report(results)
+    assert "| `rule-only` (2 seed(s)) | 40.0 |" in render_report(results)
 
 
 def test_results_have_the_required_keys_and_types(tmp_path):

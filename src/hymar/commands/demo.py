@@ -1,4 +1,4 @@
-"""`hymar demo [--out DIR] [--seeds N] [--quick] [--presets a,b,...] [--fresh]`: the study in miniature.
+"""`hymar demo [--out DIR] [--seeds N] [--quick | --full] [--presets a,b,...] [--fresh]`: the study in miniature.
 
 Builds the tiny VLM and the synthetic suite, SFTs one base, trains a vector reward model, runs GRPO from
 the base with each reward preset and seed, evaluates everything on the test split and writes
@@ -13,14 +13,15 @@ import sys
 import time
 from dataclasses import replace
 
-from hymar.demo.settings import DEFAULT_PRESETS, DemoSettings, quick_settings
+from hymar.demo.settings import DEFAULT_PRESETS, DemoSettings, full_settings, quick_settings
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
 DESCRIPTION = "The HARMO study in miniature: SFT base, reward model, GRPO per preset and seed, report and plots."
 EPILOG = """\
 examples:
-  hymar demo                              # default run (~15 min on 2 CPU cores) into out/demo
+  hymar demo                              # default run (<= 15 min on 2 CPU cores) into out/demo
+  hymar demo --full                       # every preset x 3 seeds, no time budget (~30 min)
   hymar demo --quick --out /tmp/demo      # tiny smoke run (< 2 min)
   hymar demo --seeds 1 --presets rule-only,hybrid-aspects-length
 """
@@ -33,8 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--out", default="out/demo", metavar="DIR", help="output folder, also the stage cache (default: %(default)s)")
-    parser.add_argument("--seeds", type=int, default=None, metavar="N", help="GRPO seeds per preset (default: 3; 1 with --quick)")
-    parser.add_argument("--quick", action="store_true", help="tiny sizes for tests and smoke runs")
+    parser.add_argument("--seeds", type=int, default=None, metavar="N", help="GRPO seeds for every preset (default: 2 for the full method and rule-only, 1 for the others; 3 with --full; 1 with --quick)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="tiny sizes for tests and smoke runs")
+    mode.add_argument("--full", action="store_true", help="every preset with 3 seeds, without the 15-minute budget")
     parser.add_argument("--presets", default=None, metavar="A,B", help=f"reward presets (default: {','.join(DEFAULT_PRESETS)})")
     parser.add_argument("--grpo-steps", type=int, default=None, metavar="N", help="GRPO steps per run (default: the mode's)")
     parser.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads (default: torch's)")
@@ -43,10 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> DemoSettings:
     """The `DemoSettings` the options ask for."""
-    settings = quick_settings() if args.quick else DemoSettings()
+    settings = quick_settings() if args.quick else full_settings() if getattr(args, "full", False) else DemoSettings()
     changes: dict = {}
     if args.seeds is not None:
         changes["seeds"] = args.seeds
+        changes["preset_seeds"] = ()
     if args.presets:
         from hymar.rewards.hybrid import preset_path
 

@@ -56,7 +56,7 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, *, split: str, rows_f
     data.add_argument(rows_flag, type=int, default=rows_default, metavar="N", help="synthetic suite rows (default: %(default)s)")
     data.add_argument("--data-seed", type=int, default=0, help="synthetic suite seed (default: %(default)s)")
     data.add_argument("--domains", default=None, metavar="A,B", help="synthetic suite domains (default: all)")
-    data.add_argument("--image-size", type=int, default=56, help="synthetic image side in pixels (default: %(default)s)")
+    data.add_argument("--image-size", type=int, default=84, help="synthetic image side in pixels (default: %(default)s)")
 
 
 def load_task_dataset(args: argparse.Namespace, *, split: str, rows: int) -> Any:
@@ -140,6 +140,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     grpo.add_argument("--temperature", type=float, default=_DEFAULT.temperature, help="rollout sampling temperature (default: %(default)s)")
     grpo.add_argument("--beta", type=float, default=_DEFAULT.beta, help="KL coefficient (default: %(default)s)")
     grpo.add_argument("--seed", type=int, default=_DEFAULT.seed, help="training seed (default: %(default)s)")
+    grpo.add_argument("--num-iterations", type=int, default=1, metavar="N", help="policy updates per batch of rollouts (TRL num_iterations; default: %(default)s)")
+    grpo.add_argument("--dynamic-sampling", action="store_true", help="drop groups whose correctness does not vary and refill the batch with fresh prompts (DAPO); one process only")
+    grpo.add_argument("--dynamic-sampling-rounds", type=int, default=_DEFAULT.dynamic_sampling_rounds, metavar="N", help="extra generation rounds per step at most when refilling (default: %(default)s)")
     out = parser.add_argument_group("output")
     out.add_argument("--save-steps", type=int, default=100, help="checkpoint every N steps; 0: final model only (default: %(default)s)")
     out.add_argument("--save-total-limit", type=int, default=None, help="keep at most N checkpoints")
@@ -164,6 +167,9 @@ def _settings(args: argparse.Namespace) -> GRPOSettings:
         temperature=args.temperature,
         beta=args.beta,
         seed=args.seed,
+        dynamic_sampling=args.dynamic_sampling,
+        dynamic_sampling_rounds=args.dynamic_sampling_rounds,
+        trl_args={"num_iterations": args.num_iterations} if args.num_iterations != 1 else {},
         save_steps=args.save_steps,
         save_total_limit=args.save_total_limit,
         logging_steps=args.logging_steps,

@@ -2,17 +2,20 @@
 
 Stages (each cached in the output folder DIR, see `hymar.demo.stages`):
 
-1. suite (in memory): the synthetic task suite, train and test splits;
-2. ``DIR/model``: the tiny Qwen2.5-VL-architecture policy, tokenizer trained on the train split's texts;
-3. ``DIR/sft``: SFT warm start on the train demonstrations (the one base every GRPO run starts from);
+1. suite (in memory): the synthetic task suite; its train split is cut into validation, SFT and GRPO-pool
+   row ranges (disjoint, see `hymar.demo.settings`), the test split is read by evaluation alone;
+2. ``DIR/model``: the tiny Qwen2.5-VL-architecture policy, tokenizer trained on the SFT and GRPO texts;
+3. ``DIR/sft``: SFT warm start on the SFT rows (the one base every GRPO run starts from);
 4. ``DIR/rm``: a vector reward model (aspects correctness, adherence, conciseness, relevance) on the SFT
    base as backbone (as InstructGPT initialises its RM from the SFT model), trained on synthetic
    perturbation pairs; its report gives held-out pairwise accuracy and ECE before/after calibration;
-5. ``DIR/eval/base``: the SFT base evaluated on the test split;
-6. per preset and seed, ``DIR/runs/<preset>/seed<k>``: GRPO from the SFT base with the preset, whose
-   "model" component is the trained RM (so ``model-only`` is the monolithic learned-RM baseline), then
-   ``DIR/eval/<preset>/seed<k>``: evaluation on the test split;
-7. ``DIR/results.json``, ``DIR/report.md`` and the PNG plots (`hymar.demo.report`, `hymar.demo.plots`).
+5. ``DIR/gate``: the perceivability gate on the validation rows (`hymar.demo.gate`);
+6. ``DIR/eval/base``: the SFT base evaluated on the test split;
+7. per preset and seed, ``DIR/runs/<preset>/seed<k>``: GRPO from the SFT base on the GRPO pool with the
+   preset, whose "model" component is the trained RM (so ``model-only`` is the monolithic learned-RM
+   baseline), then ``DIR/eval/<preset>/seed<k>``: evaluation on the test split;
+8. ``DIR/results.json``, ``DIR/report.md``, the PNG plots (`hymar.demo.report`, `hymar.demo.plots`) and
+   ``DIR/examples/`` (`hymar.demo.examples`), with 95% bootstrap intervals (`hymar.demo.intervals`).
 
 Every evaluation scores with the same reward (the full preset with the trained RM as its "model"
 component), so "model reward" means the same RM score in every column. The open-ended "describe"
@@ -29,12 +32,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hymar.atomic import atomic_write_text
+from hymar.demo.examples import write_examples
 from hymar.demo.report import REPORT_FILE, RESULTS_FILE
 from hymar.demo.settings import RM_ASPECTS, DemoSettings
 from hymar.demo.stages import StageRunner, stage_key
 
 EVAL_FILE_STEM = "eval"
 SIMILARITY_FILE = "similarity.json"
+GATE_DIR = "gate"
+GATE_FILE = "gate.json"
+#: GRPO steps between logged metrics (the health curves' resolution)
+GRPO_LOGGING_STEPS = 2
 #: the RM's suite seed is the demo's plus this
 RM_SEED_OFFSET = 1
 #: the domain judged without a verifier
@@ -121,32 +129,44 @@ class DemoPipeline:
 
         s = self.settings
         key_rm = self.prepare()
+        key_gate = stage_key(self._part(stage="gate", up=key_rm, fields=("gate_rows", "num_generations", "temperature", "eval_max_new_tokens")))
+        self.stages.run("perceivability gate", self.out / GATE_DIR, key_gate, self._gate)
         key_eval = stage_key(self._part(stage="eval", up=key_rm, fields=("test_rows", "eval_max_new_tokens")))
         self.stages.run("eval base", self.eval_dir("base"), key_eval, lambda d: self._evaluate(self.sft_dir, d))
 
-        grpo_fields = ("grpo_steps", "num_generations", "prompts_per_step", "max_completion_length", "grpo_learning_rate", "temperature")
+        grpo_fields = (
+            "grpo_steps", "num_generations", "prompts_per_step", "max_completion_length", "grpo_learning_rate",
+            "temperature", "num_iterations", "dynamic_sampling", "beta",
+        )
+        seeds = {p: s.seeds_of(p) for p in s.presets}
         for preset in s.presets:
-            for seed in range(s.seeds):
+            for seed in range(seeds[preset]):
                 key_run = stage_key(self._part(stage="grpo", up=key_rm, preset=preset, seed=seed, fields=grpo_fields))
                 run_dir = self.run_dir(preset, seed)
                 self.stages.run(f"grpo {preset} seed {seed}", run_dir, key_run, lambda d, p=preset, k=seed: self._grpo(p, k, d))
                 key_run_eval = stage_key({"stage": "eval", "up": key_run, "eval": key_eval})
                 self.stages.run(f"eval {preset} seed {seed}", self.eval_dir(preset, seed), key_run_eval, lambda d, r=run_dir: self._evaluate(r, d))
 
-        histories = {p: [_log_history(self.run_dir(p, k)) for k in range(s.seeds)] for p in s.presets}
+        histories = {p: [_log_history(self.run_dir(p, k)) for k in range(seeds[p])] for p in s.presets}
+        generations = {"base": [_load_generations(self.eval_dir("base"))]}
+        generations |= {p: [_load_generations(self.eval_dir(p, k)) for k in range(seeds[p])] for p in s.presets}
         results = build_results(
             settings=s,
             base=_load_eval(self.eval_dir("base")),
-            runs={p: [_load_eval(self.eval_dir(p, k)) for k in range(s.seeds)] for p in s.presets},
-            grpo_metrics={p: [_load_json(self.run_dir(p, k) / "grpo_metrics.json") for k in range(s.seeds)] for p in s.presets},
+            runs={p: [_load_eval(self.eval_dir(p, k)) for k in range(seeds[p])] for p in s.presets},
+            grpo_metrics={p: [_load_json(self.run_dir(p, k) / "grpo_metrics.json") for k in range(seeds[p])] for p in s.presets},
             rm_report=_load_json(self.rm_dir / "rm_report.json"),
             timings=self.stages.timings,
             histories=histories,
+            generations=generations,
+            gate=_load_json(self.out / GATE_DIR / GATE_FILE),
         )
+        results["examples"] = write_examples(self.suite["test"], generations, self.out, count=s.examples)
         plot_began = time.perf_counter()
         results["plots"] = [p.name for p in write_plots(results, histories, self.out)]
         self.stages.timings["plots"] = {"seconds": round(time.perf_counter() - plot_began, 2), "cached": False}
         results["timings"]["total_seconds"] = round(self.stages.elapsed(), 2)
+        results["timings"]["peak_memory_mib"] = peak_memory_mib()
         write_report(results, self.out)
         self.stages.log(f"wrote {self.out / REPORT_FILE}, {self.out / RESULTS_FILE} and {len(results['plots'])} plots")
         return results
@@ -169,10 +189,11 @@ class DemoPipeline:
             began = time.perf_counter()
             self._build_suite()
             self.stages.timings["suite"] = {"seconds": round(time.perf_counter() - began, 2), "cached": False}
-            self.stages.log(f"suite: {len(self.suite['train'])} train / {len(self.suite['test'])} test rows")
-        key_model = stage_key(self._part(stage="model", fields=("model_size", "suite_seed", "train_rows", "image_size")))
+            sizes = ", ".join(f"{len(self.suite[k])} {k}" for k in ("validation", "sft", "grpo", "test"))
+            self.stages.log(f"suite: {sizes} rows")
+        key_model = stage_key(self._part(stage="model", fields=("model_size", "suite_seed", "validation_rows", "sft_rows", "grpo_rows", "test_rows", "image_size")))
         self.stages.run("model", self.model_dir, key_model, self._build_model)
-        key_sft = stage_key(self._part(stage="sft", up=key_model, fields=("sft_epochs", "sft_learning_rate", "sft_batch_size")))
+        key_sft = stage_key(self._part(stage="sft", up=key_model, fields=("sft_epochs", "sft_learning_rate", "sft_batch_size", "sft_scheduler")))
         self.stages.run("sft", self.sft_dir, key_sft, self._sft)
         key_rm = stage_key(
             self._part(
@@ -187,7 +208,12 @@ class DemoPipeline:
         from hymar.data.synthetic import build_task_suite
 
         s = self.settings
-        self.suite = build_task_suite(s.train_rows, s.test_rows, seed=s.suite_seed, image_size=s.image_size)
+        suite = build_task_suite(s.train_rows, s.test_rows, seed=s.suite_seed, image_size=s.image_size)
+        train = suite["train"]
+        # row ranges of one train split (rows cycle through the domains, so every range is balanced)
+        bounds = {"validation": (0, s.validation_rows), "sft": (s.validation_rows, s.validation_rows + s.sft_rows),
+                  "grpo": (s.validation_rows + s.sft_rows, s.train_rows)}
+        self.suite = {name: train.select(range(a, b)) for name, (a, b) in bounds.items()} | {"test": suite["test"]}
 
     def _build_model(self, folder: Path) -> dict[str, Any]:
         from dataclasses import replace
@@ -199,8 +225,8 @@ class DemoPipeline:
         if s.model_size not in SIZES:
             raise ValueError(f"unknown model size {s.model_size!r}; known: {sorted(SIZES)}")
         spec = replace(SIZES[s.model_size], image_size=s.image_size)
-        # train texts only: the tokenizer never sees the test split
-        build_tiny_vlm(folder, task_corpus(self.suite["train"]), spec, seed=s.suite_seed)
+        # SFT and GRPO texts only: the tokenizer never sees the validation or test rows
+        build_tiny_vlm(folder, task_corpus([self.suite["sft"], self.suite["grpo"]]), spec, seed=s.suite_seed)
         return json.loads((folder / "hymar_build.json").read_text(encoding="utf-8"))
 
     def _sft(self, folder: Path) -> dict[str, Any]:
@@ -208,8 +234,9 @@ class DemoPipeline:
 
         s = self.settings
         run_sft(
-            self.model_dir, self.suite["train"], folder,
+            self.model_dir, self.suite["sft"], folder,
             epochs=s.sft_epochs, learning_rate=s.sft_learning_rate, batch_size=s.sft_batch_size, seed=s.suite_seed,
+            lr_scheduler=s.sft_scheduler,
         )
         return _load_json(folder / METRICS_FILE)
 
@@ -246,12 +273,32 @@ class DemoPipeline:
             learning_rate=s.grpo_learning_rate,
             max_steps=s.grpo_steps,
             temperature=s.temperature,
+            beta=s.beta,
+            dynamic_sampling=s.dynamic_sampling,
             seed=seed,
+            logging_steps=GRPO_LOGGING_STEPS,
+            report_to=(),
+            progress=False,
+            trl_args={"num_iterations": s.num_iterations} if s.num_iterations != 1 else {},
         )
-        run_grpo(self.sft_dir, self.suite["train"], folder, reward=preset_reward(preset, self.rm_dir), settings=settings)
+        run_grpo(self.sft_dir, self.suite["grpo"], folder, reward=preset_reward(preset, self.rm_dir), settings=settings)
         metrics = _load_json(folder / METRICS_FILE)
         # the policy weights are kept (loadable); checkpoints are off, so nothing else is large
         return {"steps": metrics.get("steps"), "timing": metrics.get("timing"), "wall_seconds": metrics.get("wall_seconds")}
+
+    def _gate(self, folder: Path) -> dict[str, Any]:
+        from hymar.demo.gate import perceivability
+
+        s = self.settings
+        gate = perceivability(
+            self.sft_dir, self.suite["validation"], sample_rows=s.gate_rows, samples=s.num_generations,
+            temperature=s.temperature, max_new_tokens=s.eval_max_new_tokens, seed=s.suite_seed,
+        )
+        atomic_write_text(folder / GATE_FILE, json.dumps(gate, indent=2) + "\n")
+        verdict = "holds" if gate["passes"] else "FAILS"
+        gaps = ", ".join(f"{d} {100 * v['real']:.0f} vs {100 * v['blank']:.0f}" for d, v in gate["domains"].items())
+        self.stages.log(f"perceivability gate {verdict}: validation accuracy real vs blank image: {gaps}")
+        return {"passes": gate["passes"]}
 
     def _evaluate(self, policy: Path, folder: Path) -> dict[str, Any]:
         from hymar.eval.evaluate import evaluate
@@ -299,6 +346,18 @@ def _load_eval(folder: Path) -> dict[str, Any]:
     data.pop("generations", None)
     data["describe_similarity"] = _load_json(folder / SIMILARITY_FILE).get("mean")
     return data
+
+
+def _load_generations(folder: Path) -> list[dict[str, Any]]:
+    return list(_load_json(folder / f"{EVAL_FILE_STEM}.json").get("generations") or [])
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory of this process and its finished children, in MiB (Linux reports KiB)."""
+    import resource
+
+    usage = [resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return round(max(usage) / 1024, 1)
 
 
 def _log_history(run_dir: Path) -> list[dict[str, Any]]:

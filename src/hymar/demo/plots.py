@@ -3,9 +3,11 @@
 - ``reward_components.png``: every reward component's batch mean over GRPO steps, one panel per preset
   (TRL's log keys ``rewards/<component>/mean``; mean over seeds at each step);
 - ``accuracy.png``: accuracy per domain, grouped bars for the SFT base and each preset (error bars:
-  spread over seeds);
+  95% bootstrap intervals over test rows and seeds, `hymar.demo.intervals`);
 - ``length.png``: mean completion length (tokens) over GRPO steps per preset (TRL's
-  ``completions/mean_length``).
+  ``completions/mean_length``);
+- ``health.png``: train reward, rollout accuracy, share of zero-variance groups and KL to the base over
+  GRPO steps, one line per preset.
 """
 
 from __future__ import annotations
@@ -97,20 +99,24 @@ def plot_accuracy(results: Mapping[str, Any], path: Path) -> Path:
     plt = _pyplot()
     base_acc = results["base"]["accuracy"]
     keys = [OVERALL] + [k for k in base_acc if k != OVERALL] if OVERALL in base_acc else list(base_acc)
-    policies = [("SFT base", base_acc, {})] + [
-        (p, r["accuracy"], r.get("accuracy_std") or {}) for p, r in results["runs"].items()
+    intervals = results.get("intervals") or {}
+    policies = [("SFT base", base_acc, intervals.get("base") or {})] + [
+        (p, r["accuracy"], intervals.get(p) or {}) for p, r in results["runs"].items()
     ]
     width = 0.8 / max(1, len(policies))
     fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(keys) * max(1, len(policies)) / 3), 4.0))
-    for i, (label, acc, std) in enumerate(policies):
+    for i, (label, acc, bounds) in enumerate(policies):
         xs = [j + (i - (len(policies) - 1) / 2) * width for j in range(len(keys))]
         heights = [100 * (acc.get(k) or 0.0) for k in keys]
-        errors = [100 * (std.get(k) or 0.0) for k in keys]
-        ax.bar(xs, heights, width, yerr=errors if any(errors) else None, label=label, capsize=2)
+        # asymmetric error bars: the 95% bootstrap interval around the mean
+        low = [max(0.0, h - 100 * (bounds.get(k) or {}).get("low", h / 100)) for h, k in zip(heights, keys)]
+        high = [max(0.0, 100 * (bounds.get(k) or {}).get("high", h / 100) - h) for h, k in zip(heights, keys)]
+        errors = [low, high] if any(low) or any(high) else None
+        ax.bar(xs, heights, width, yerr=errors, label=label, capsize=2)
     ax.set_xticks(range(len(keys)))
     ax.set_xticklabels(keys)
     ax.set_ylabel("accuracy (%)")
-    ax.set_title("Test accuracy per domain")
+    ax.set_title("Test accuracy per domain (error bars: 95% bootstrap interval)")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
@@ -146,11 +152,42 @@ def plot_length(histories: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]], 
     return path
 
 
+#: panels of the health plot: TRL log key -> axis label
+HEALTH_PANELS = {
+    "reward": "train reward (total)",
+    "rewards/accuracy/mean": "rollouts right (accuracy)",
+    "frac_reward_zero_std": "zero-variance groups",
+    "kl": "KL to the base",
+}
+
+
+def plot_health(histories: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]], path: Path) -> Path:
+    """Training health over GRPO steps, one line per preset in each panel (`HEALTH_PANELS`)."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(HEALTH_PANELS), figsize=(4.0 * len(HEALTH_PANELS), 3.4), squeeze=False)
+    for ax, (key, label) in zip(axes.flat, HEALTH_PANELS.items()):
+        for preset, runs in histories.items():
+            steps, values = _curve(runs, key)
+            if steps:
+                ax.plot(steps, values, label=preset)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("GRPO step")
+        ax.grid(alpha=0.3)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=min(5, len(labels)), fontsize=8)
+    fig.suptitle("Training health (mean over seeds)")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    _save_png(fig, path)
+    plt.close(fig)
+    return path
+
+
 def write_plots(results: Mapping[str, Any], histories: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]], out_dir: str | Path) -> list[Path]:
-    """Write the three PNGs into ``out_dir``.
+    """Write the four PNGs into ``out_dir``.
 
     Returns:
-        Their paths: reward_components.png, accuracy.png, length.png.
+        Their paths: reward_components.png, accuracy.png, length.png, health.png.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -158,6 +195,7 @@ def write_plots(results: Mapping[str, Any], histories: Mapping[str, Sequence[Seq
         plot_reward_components(histories, out / "reward_components.png"),
         plot_accuracy(results, out / "accuracy.png"),
         plot_length(histories, out / "length.png"),
+        plot_health(histories, out / "health.png"),
     ]
 
 

@@ -31,6 +31,8 @@ from typing import Any
 from hymar.atomic import atomic_write_text
 from hymar.demo.settings import BASELINE, FULL_METHOD
 
+RULE_ONLY = "rule-only"
+
 RESULTS_FILE = "results.json"
 REPORT_FILE = "report.md"
 OVERALL = "overall"
@@ -257,8 +259,9 @@ def hacking_signs(base: Mapping[str, Any], runs: Mapping[str, Mapping[str, Any]]
     return signs
 
 
-def target_check(base: Mapping[str, Any], runs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The issue's target: the full method beats the base by `TARGET_GAIN` overall and beats model-only."""
+def target_check(base: Mapping[str, Any], runs: Mapping[str, Mapping[str, Any]], intervals: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The issue's targets: the full method beats the base by `TARGET_GAIN` overall (mean over seeds) with
+    its 95% interval excluding 0, `rule-only` beats the base, and the full method beats model-only."""
     full = runs.get(FULL_METHOD)
     if full is None:
         return {"evaluated": False, "reason": f"{FULL_METHOD} was not run"}
@@ -266,17 +269,51 @@ def target_check(base: Mapping[str, Any], runs: Mapping[str, Mapping[str, Any]])
     full_acc = (full.get("accuracy") or {}).get(OVERALL)
     baseline = runs.get(BASELINE)
     baseline_acc = (baseline.get("accuracy") or {}).get(OVERALL) if baseline else None
+    rule = runs.get(RULE_ONLY)
+    rule_acc = (rule.get("accuracy") or {}).get(OVERALL) if rule else None
     gain = None if base_acc is None or full_acc is None else full_acc - base_acc
     over_baseline = None if baseline_acc is None or full_acc is None else full_acc - baseline_acc
+    interval = ((intervals or {}).get(FULL_METHOD) or {}).get(OVERALL) or {}
+    excludes_zero = interval.get("gain_low") is not None and interval["gain_low"] > 0
+    rule_beats = None if rule_acc is None or base_acc is None else rule_acc > base_acc
+    met = gain is not None and gain >= TARGET_GAIN and over_baseline is not None and over_baseline > 0
+    met = met and (excludes_zero or not intervals) and rule_beats is not False
     return {
         "evaluated": True,
         "seeds": full.get("seeds"),
         "gain_over_base": gain,
+        "gain_interval": [interval.get("gain_low"), interval.get("gain_high")] if interval else None,
+        "gain_interval_excludes_zero": excludes_zero,
         "gain_over_model_only": over_baseline,
+        "rule_only_beats_base": rule_beats,
         "beats_base_by_target": gain is not None and gain >= TARGET_GAIN,
         "beats_model_only": over_baseline is not None and over_baseline > 0,
-        "met": gain is not None and gain >= TARGET_GAIN and over_baseline is not None and over_baseline > 0,
+        "met": met,
     }
+
+
+#: TRL log keys of the training health table and plot: label -> key
+HEALTH_KEYS = {
+    "reward": "reward",
+    "accuracy": "rewards/accuracy/mean",
+    "zero_std_groups": "frac_reward_zero_std",
+    "length_tokens": "completions/mean_length",
+    "adherence": "rewards/adherence/mean",
+    "format": "rewards/format/mean",
+    "kl": "kl",
+}
+
+
+def training_health(histories: Sequence[Sequence[Mapping[str, Any]]]) -> dict[str, dict[str, float | None]]:
+    """First- and last-quarter means (over logged steps and seeds) of each `HEALTH_KEYS` metric that was logged:
+    the train reward, how often rollouts were right, the share of groups with no reward variance, rollout
+    length, adherence / format, and the KL to the base."""
+    out = {}
+    for label, key in HEALTH_KEYS.items():
+        values = rollout_accuracy(histories, key)
+        if values["rollout_accuracy_first"] is not None:
+            out[label] = {"first": values["rollout_accuracy_first"], "last": values["rollout_accuracy_last"]}
+    return out
 
 
 def build_results(
@@ -288,6 +325,8 @@ def build_results(
     rm_report: Mapping[str, Any] | None = None,
     timings: Mapping[str, Any] | None = None,
     histories: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]] | None = None,
+    generations: Mapping[str, Sequence[Sequence[Mapping[str, Any]]]] | None = None,
+    gate: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The results dict from saved evaluations.
 
@@ -299,7 +338,10 @@ def build_results(
         rm_report: the RM's ``rm_report.json``.
         timings: stage name -> {"seconds", "cached"}.
         histories: preset -> TRL log histories (one per seed); adds the rollouts' accuracy reward over
-            the first and last quarter of the steps to each run's "grpo" entry.
+            the first and last quarter of the steps to each run's "grpo" entry, and the training health.
+        generations: "base" and each preset -> per-seed ``eval.json`` generations; adds 95% bootstrap
+            intervals (`hymar.demo.intervals`).
+        gate: the perceivability gate (`hymar.demo.gate.perceivability`).
 
     Returns:
         The results.json dict (see the module docstring).
@@ -310,12 +352,21 @@ def build_results(
     for preset, logs in (histories or {}).items():
         if preset in run_summaries:
             run_summaries[preset]["grpo"].update(rollout_accuracy(logs))
+    intervals = {}
+    if generations and generations.get("base"):
+        from hymar.demo.intervals import accuracy_intervals, correctness_table
+
+        tables = {name: [correctness_table(g) for g in seeds] for name, seeds in generations.items() if seeds}
+        intervals = accuracy_intervals(tables, baseline="base")
     return {
         "base": base_summary,
         "runs": run_summaries,
+        "gate": dict(gate or {}),
+        "intervals": intervals,
+        "health": {p: training_health(logs) for p, logs in (histories or {}).items()},
         "rm": rm_quality(rm_report or {}),
         "hacking": hacking_signs(base_summary, run_summaries),
-        "target": target_check(base_summary, run_summaries),
+        "target": target_check(base_summary, run_summaries, intervals),
         "settings": settings.to_dict() if hasattr(settings, "to_dict") else dict(settings),
         "timings": {"stages": dict(timings or {})},
     }
@@ -350,7 +401,7 @@ def render_report(results: Mapping[str, Any]) -> str:
         "# hymar demo: the HARMO study in miniature",
         "",
         (
-            f"SFT base vs GRPO from it with each reward preset ({seeds} seed(s) per preset; mean ± sample std over seeds). "
+            f"SFT base vs GRPO from it with each reward preset (up to {seeds} seed(s) per preset; mean over seeds). "
             "The presets' model component is the trained vector reward model, so `model-only` is the monolithic "
             "learned-RM baseline. Accuracy in % on the test split; `overall` = the verifiable domains "
             "(counting, arithmetic, chart, choice). The open-ended `describe` domain has no accuracy: see its "
@@ -360,10 +411,21 @@ def render_report(results: Mapping[str, Any]) -> str:
         "## Accuracy per domain (%)",
         "",
     ]
-    rows = [["SFT base"] + [_pct(base["accuracy"].get(k)) for k in keys]]
+    intervals = results.get("intervals") or {}
+    rows = [["SFT base"] + [_with_interval(base["accuracy"].get(k), (intervals.get("base") or {}).get(k)) for k in keys]]
     for preset, run in runs.items():
-        rows.append([f"`{preset}`"] + [_pct(run["accuracy"].get(k), (run.get("accuracy_std") or {}).get(k)) for k in keys])
+        rows.append([f"`{preset}` ({run.get('seeds', 1)} seed(s))"] + [_with_interval(run["accuracy"].get(k), (intervals.get(preset) or {}).get(k)) for k in keys])
     lines += _table(["policy"] + keys, rows)
+    lines += ["", "Brackets: 95% bootstrap interval over test rows and seeds (`hymar.demo.intervals`)."]
+    if intervals:
+        lines += ["", "## Gain over the SFT base (points, 95% interval)", ""]
+        gain_rows = []
+        for preset in runs:
+            entry = intervals.get(preset) or {}
+            gain_rows.append([f"`{preset}`"] + [_gain(entry.get(k)) for k in keys])
+        lines += _table(["policy"] + keys, gain_rows)
+    lines += _gate_lines(results.get("gate") or {})
+    lines += _health_lines(results.get("health") or {})
 
     lines += ["", "## Length, format, model reward, open-ended answers", ""]
     header = ["policy", "mean length (words)", "strict format (%)", "RM score (all rows)", "describe: RM score", "describe: similarity"]
@@ -385,12 +447,16 @@ def render_report(results: Mapping[str, Any]) -> str:
             f"(target >= +{100 * TARGET_GAIN:.0f} points); minus `{BASELINE}`: {_signed_pts(target.get('gain_over_model_only'))} "
             f"(target > 0); {target.get('seeds')} seed(s). **Target {'met' if target.get('met') else 'not met'}.**"
         )
-        if target.get("seeds", 0) < 3:
-            lines.append("")
-            lines.append("The issue's target is averaged over 3 seeds; this run has fewer (`--seeds 3`).")
     else:
         lines.append(str(target.get("reason", "not evaluated")))
 
+    if target.get("evaluated"):
+        lines.append("")
+        lines.append(
+            f"Gain interval of `{FULL_METHOD}`: {_interval_pts(target.get('gain_interval'))} "
+            f"({'excludes' if target.get('gain_interval_excludes_zero') else 'does not exclude'} 0); "
+            f"`{RULE_ONLY}` beats the base: {_yes_no(target.get('rule_only_beats_base'))}."
+        )
     reasons = diagnose(results)
     if reasons:
         lines += ["", "Why the target is missed (read off this run):", ""]
@@ -418,6 +484,8 @@ def render_report(results: Mapping[str, Any]) -> str:
     lines += ["", "## Timing", ""]
     lines += _timing_lines(results)
 
+    lines += _example_lines(results.get("examples") or [])
+
     plots = results.get("plots") or []
     if plots:
         lines += ["", "## Plots", ""]
@@ -426,6 +494,94 @@ def render_report(results: Mapping[str, Any]) -> str:
     if settings:
         lines += ["", "## Settings", "", "```json", json.dumps(settings, indent=2, sort_keys=True), "```"]
     return "\n".join(lines) + "\n"
+
+
+def _with_interval(mean: float | None, interval: Mapping[str, Any] | None) -> str:
+    if mean is None:
+        return "-"
+    if not interval or interval.get("low") is None:
+        return f"{100 * mean:.1f}"
+    return f"{100 * mean:.1f} [{100 * interval['low']:.1f}, {100 * interval['high']:.1f}]"
+
+
+def _gain(entry: Mapping[str, Any] | None) -> str:
+    if not entry or entry.get("gain") is None:
+        return "-"
+    return f"{100 * entry['gain']:+.1f} [{100 * entry['gain_low']:+.1f}, {100 * entry['gain_high']:+.1f}]"
+
+
+def _interval_pts(interval: Sequence[float | None] | None) -> str:
+    if not interval or interval[0] is None:
+        return "n/a"
+    return f"[{100 * interval[0]:+.1f}, {100 * interval[1]:+.1f}] points"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "n/a" if value is None else ("yes" if value else "no")
+
+
+def _gate_lines(gate: Mapping[str, Any]) -> list[str]:
+    if not gate.get("domains"):
+        return []
+    th = gate.get("thresholds") or {}
+    lines = [
+        "",
+        f"## Perceivability gate: **{'holds' if gate.get('passes') else 'fails'}**",
+        "",
+        (
+            f"The SFT base on {gate.get('rows')} validation rows (carved from train, never trained on): greedy accuracy "
+            f"with the real image vs a blank one (gate: >= {100 * th.get('min_gap', 0):.0f} points on every domain); "
+            f"sampled accuracy over {gate.get('samples')} rollouts at the GRPO temperature on {gate.get('sample_rows')} rows "
+            f"(gate: >= {100 * th.get('min_sampled_gap', 0):.0f} points above blank); pass@{gate.get('samples')} with "
+            "both images and for a uniform guess over the domain's answers (reported, not gated)."
+        ),
+        "",
+    ]
+    k = gate.get("samples")
+    header = ["domain", "real %", "blank %", "sampled real %", "sampled blank %", f"pass@{k} real %", f"pass@{k} blank %", f"pass@{k} guess %", "passes"]
+    rows = [
+        [d, _pct(v.get("real")), _pct(v.get("blank")), _pct(v.get("sampled_real")), _pct(v.get("sampled_blank")),
+         _pct(v.get("pass_real")), _pct(v.get("pass_blank")), _pct(v.get("pass_guess")), "yes" if v.get("passes") else "**no**"]
+        for d, v in gate["domains"].items()
+    ]
+    return lines + _table(header, rows)
+
+
+def _health_lines(health: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    if not health:
+        return []
+    labels = [k for k in ("reward", "accuracy", "zero_std_groups", "length_tokens", "adherence", "kl") if any(k in h for h in health.values())]
+    lines = ["", "## Training health (first quarter -> last quarter of the logged GRPO steps, mean over seeds)", ""]
+    names = {"reward": "train reward", "accuracy": "rollouts right", "zero_std_groups": "zero-variance groups",
+             "length_tokens": "length (tokens)", "adherence": "adherence", "kl": "KL to base"}
+    rows = []
+    for preset, h in health.items():
+        rows.append([f"`{preset}`"] + [_first_last(h.get(k), k) for k in labels])
+    return lines + _table(["preset"] + [names[k] for k in labels], rows)
+
+
+def _first_last(entry: Mapping[str, Any] | None, label: str) -> str:
+    if not entry:
+        return "-"
+    digits = 1 if label == "length_tokens" else (4 if label == "kl" else 2)
+    return f"{_num(entry.get('first'), digits)} -> {_num(entry.get('last'), digits)}"
+
+
+def _example_lines(examples: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not examples:
+        return []
+    lines = ["", "## Examples (first test row of each domain; each policy's first seed)", ""]
+    for ex in examples:
+        lines += [f"### `{ex['id']}` ({ex['domain']})", "", f"![{ex['id']}]({ex['image']})", "",
+                  f"Prompt: {_cell(ex.get('prompt'))}", "", f"Gold: {_cell(ex.get('gold'))}", ""]
+        rows = [[name, _cell(a.get("completion")), {True: "right", False: "wrong"}.get(a.get("correct"), "-")] for name, a in ex["answers"].items()]
+        lines += _table(["policy", "answer", "verdict"], rows) + [""]
+    return lines
+
+
+def _cell(text: Any) -> str:
+    value = str(text or "").replace("\n", " ").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return value if len(value) <= 160 else value[:160] + "..."
 
 
 def _signed_pts(value: float | None) -> str:

@@ -93,6 +93,11 @@ class GRPOSettings:
         use_cpu: train on CPU; None: CPU unless CUDA is available.
         shuffle: shuffle the prompts.
         progress: show TRL's tqdm progress bar.
+        dynamic_sampling: drop groups whose outcome does not vary and refill the batch with fresh prompts
+            (DAPO; `hymar.train.dynamic_sampling`); one process only.
+        dynamic_sampling_rounds: extra generation rounds per step at most when refilling.
+        dynamic_sampling_outcome: the reward component whose variance marks a group informative ("accuracy",
+            the rule verdict); the total reward where the reward lacks it.
         dtype: policy weights' dtype ("bfloat16", "float32", "auto"); None: float32 on CPU, the
             checkpoint's dtype on a GPU.
         trl_args: further ``trl.GRPOConfig`` arguments, applied last so they win over the ones derived
@@ -119,6 +124,9 @@ class GRPOSettings:
     use_cpu: bool | None = None
     shuffle: bool = True
     progress: bool = True
+    dynamic_sampling: bool = False
+    dynamic_sampling_rounds: int = 2
+    dynamic_sampling_outcome: str = "accuracy"
     dtype: str | None = None
     trl_args: Mapping[str, Any] = field(default_factory=dict)
 
@@ -132,6 +140,8 @@ class GRPOSettings:
         for name in ("prompts_per_step", "max_completion_length", "logging_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.dynamic_sampling_rounds < 0:
+            raise ValueError(f"dynamic_sampling_rounds must be >= 0, got {self.dynamic_sampling_rounds}")
         if self.max_steps <= 0 and not self.epochs > 0:
             raise ValueError("set max_steps > 0 or epochs > 0")
         if not self.learning_rate > 0 or not self.temperature > 0 or self.beta < 0 or self.save_steps < 0:
@@ -251,6 +261,7 @@ class GRPORecipe:
         from hymar.train.grpo_data import to_grpo_dataset
         from hymar.train.grpo_timing import RewardClock, StepTimer, timed, warm_reward
         from hymar.train.ranks import RolloutLedger, check_whole_groups, weights_digest
+        from hymar.train.dynamic_sampling import DynamicSamplingGRPOTrainer
         from hymar.train.resumable import ResumableGRPOTrainer
 
         s = self.settings
@@ -274,7 +285,13 @@ class GRPORecipe:
         funcs = [self.ledger, *funcs[1:]]
         clock = RewardClock()
         self.timer = StepTimer(clock)
-        self.trainer = ResumableGRPOTrainer(
+        sampling: dict[str, Any] = {}
+        trainer_class: Any = ResumableGRPOTrainer
+        if s.dynamic_sampling:
+            trainer_class = DynamicSamplingGRPOTrainer
+            sampling = {"outcome": s.dynamic_sampling_outcome, "max_rounds": s.dynamic_sampling_rounds}
+        self.trainer = trainer_class(
+            **sampling,
             model=model,
             reward_funcs=timed(funcs, clock),
             args=config,

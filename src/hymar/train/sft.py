@@ -85,6 +85,7 @@ def run_sft(
     seed: int = 0,
     max_length: int | None = 1024,
     warmup_ratio: float = 0.05,
+    lr_scheduler: str = "linear",
     logging_steps: int = 10,
     gradient_checkpointing: bool = False,
     use_cpu: bool | None = None,
@@ -107,6 +108,8 @@ def run_sft(
         seed: seeds data order and any dropout.
         max_length: tokens kept per example (prompt + completion, image tokens included); None: no cut.
         warmup_ratio: fraction of steps with a linear warm-up.
+        lr_scheduler: transformers scheduler name after the warm-up ("linear" decays to 0,
+            "constant_with_warmup" holds the peak).
         logging_steps: steps between loss logs.
         gradient_checkpointing: trade compute for memory (slower; off by default, slower still on CPU).
         use_cpu: train on CPU; None: on CPU unless CUDA is available.
@@ -135,7 +138,7 @@ def run_sft(
         learning_rate=learning_rate,
         per_device_train_batch_size=batch_size,
         warmup_steps=int(warmup_ratio * n_steps),
-        lr_scheduler_type="linear",
+        lr_scheduler_type=lr_scheduler,
         seed=seed,
         data_seed=seed,
         max_length=max_length,
@@ -167,6 +170,7 @@ def run_sft(
                 "seed": seed,
                 "max_length": max_length,
                 "warmup_ratio": warmup_ratio,
+                "lr_scheduler": lr_scheduler,
             },
             "examples": len(data),
             "steps": trainer.state.global_step,

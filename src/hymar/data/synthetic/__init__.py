@@ -1,7 +1,7 @@
 """The synthetic multimodal task suite (Pillow-rendered, deterministic by seed).
 
 Public API (imported lazily, so `perturb` works without datasets or Pillow):
-    build_task_suite(n_train, n_test, seed=0, image_size=56, *, domains=None, holdout="scene") -> DatasetDict
+    build_task_suite(n_train, n_test, seed=0, image_size=84, *, domains=None, holdout="scene") -> DatasetDict
     task_corpus(dataset_dict) -> Iterator[str]
     DOMAINS, TASK_OF_DOMAIN, VERIFIABLE_DOMAINS
     perturb_reference, perturb_completion, perturb_answer, Perturbed, ASPECTS (see `perturb`)

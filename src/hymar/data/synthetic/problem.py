@@ -66,11 +66,6 @@ def grid_cells(rng: random.Random, rows: int, cols: int, n: int) -> list[tuple[f
     return [((c + 0.5) * cell, (r + 0.5) * cell, cell) for r, c in chosen]
 
 
-def jitter(rng: random.Random, cell: float, fraction: float = 0.08) -> float:
-    """A small random offset (a fraction of the cell) so layouts vary without leaving the cell."""
-    return rng.uniform(-fraction, fraction) * cell
-
-
 def plural(noun: str, n: int) -> str:
     """English plural for the few nouns the suite uses (all regular)."""
     return noun if n == 1 else noun + "s"

@@ -1,17 +1,18 @@
 """Rendering of synthetic scenes with Pillow.
 
 A scene is a JSON-able list of primitives in normalised coordinates (0..1 of the image side), so one
-scene renders at any ``image_size`` (56 by default, 112 also supported) and is stored alongside the
+scene renders at any ``image_size`` (84 by default: 3x3 image tokens) and is stored alongside the
 image for tests and debugging. Primitives:
 
 - ``{"kind": "circle" | "square" | "triangle", "colour": name, "cx", "cy", "r"}``: a filled shape
   centred at (cx, cy) with half-size r (circle radius, half the square's side, triangle circumradius-ish).
 - ``{"kind": "rect", "colour": name, "x0", "y0", "x1", "y1"}``: a filled rectangle (chart bars, axes).
-- ``{"kind": "text", "colour": name, "text": str, "cx", "cy", "size"}``: text centred at (cx, cy),
-  ``size`` the font size as a fraction of the image side.
+- ``{"kind": "text", "colour": name, "text": str, "cx", "cy", "size"[, "stroke"]}``: text centred at
+  (cx, cy), ``size`` the font size as a fraction of the image side, ``stroke`` (optional) an outline
+  width as a fraction of the font size that thickens the glyphs (bold digits stay legible at 84 px).
 
 Text uses Pillow's bundled font at the requested size (``ImageFont.load_default(size=...)``, Pillow
->= 10.1 with FreeType), so digits stay legible at 56 px.
+>= 10.1 with FreeType), so digits stay legible at small sizes.
 """
 
 from __future__ import annotations
@@ -81,12 +82,15 @@ def _draw(draw: ImageDraw.ImageDraw, item: Mapping[str, Any], size: int) -> None
         draw.rectangle(box, fill=fill)
         return
     if kind == "text":
+        font_px = round(item["size"] * size)
         draw.text(
             (item["cx"] * size, item["cy"] * size),
             item["text"],
             fill=fill,
-            font=font(round(item["size"] * size)),
+            font=font(font_px),
             anchor="mm",
+            stroke_width=round(float(item.get("stroke", 0.0)) * font_px),
+            stroke_fill=fill,
         )
         return
     cx, cy, r = item["cx"] * size, item["cy"] * size, item["r"] * size

@@ -45,6 +45,8 @@ DOMAINS: dict[str, Callable[[random.Random], Problem]] = {
 TASK_OF_DOMAIN = {"counting": "counting", "arithmetic": "math", "chart": "math", "choice": "choice", "describe": "open"}
 VERIFIABLE_DOMAINS = ("counting", "arithmetic", "chart", "choice")
 HOLDOUTS = ("scene", "problem")
+#: 3x3 image tokens of 28 px (patch 14, merge 2): one grid cell per token
+DEFAULT_IMAGE_SIZE = 84
 #: share of the key space that belongs to the test split
 TEST_SHARE = 0.2
 _BUCKETS = 10_000
@@ -55,7 +57,7 @@ def build_task_suite(
     n_train: int,
     n_test: int,
     seed: int = 0,
-    image_size: int = 56,
+    image_size: int = DEFAULT_IMAGE_SIZE,
     *,
     domains: Sequence[str] | None = None,
     holdout: str = "scene",
@@ -65,7 +67,8 @@ def build_task_suite(
     Args:
         n_train, n_test: rows per split (cycling through ``domains``, so each gets ~n/len(domains)).
         seed: the whole suite is a function of it.
-        image_size: side of the square images in pixels (56 default; 112 also works).
+        image_size: side of the square images in pixels (`DEFAULT_IMAGE_SIZE`; multiples of 84 keep
+            every grid cell on whole image tokens).
         domains: subset of `DOMAINS` to generate (default all, in `DOMAINS` order).
         holdout: "scene" or "problem" (see the module docstring).
 
@@ -79,7 +82,7 @@ def build_task_suite(
     Example:
         >>> suite = build_task_suite(5, 5)
         >>> suite["train"][0]["domain"], suite["train"][0]["image"].size
-        ('counting', (56, 56))
+        ('counting', (84, 84))
     """
     if n_train < 0 or n_test < 0:
         raise ValueError(f"n_train and n_test must be >= 0, got {n_train}, {n_test}")
