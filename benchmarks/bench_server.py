@@ -76,16 +76,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
-    """``hymar serve`` in a subprocess; returns it and its URL once /health answers."""
+def launch_serve(preset: str, options: list[str]) -> tuple[subprocess.Popen, str]:
+    """``hymar serve --preset PRESET OPTIONS`` on a free loopback port in a subprocess; returns it and
+    its URL once /health answers (the server is killed if it does not within 180 s)."""
     import httpx
 
     port = free_port()
-    cmd = [
-        sys.executable, "-m", "hymar", "serve", "--preset", args.preset, "--port", str(port),
-        "--max-concurrency", str(args.max_concurrency), "--max-queue", str(max(args.clients * 2, 64)),
-        "--log-level", "warning",
-    ]
+    cmd = [sys.executable, "-m", "hymar", "serve", "--preset", preset, "--port", str(port), "--log-level", "warning", *options]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -100,6 +97,11 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
         time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start within 180 s")
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    """``hymar serve`` with this benchmark's options (`launch_serve`)."""
+    return launch_serve(args.preset, ["--max-concurrency", str(args.max_concurrency), "--max-queue", str(max(args.clients * 2, 64))])
 
 
 async def run_load(url: str, samples: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:

@@ -56,7 +56,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_server import cpu_model, free_port, load_samples, percentile  # noqa: E402
+from bench_server import cpu_model, launch_serve, load_samples, percentile  # noqa: E402
 
 HOSTILE_KINDS = ("bad-json", "nul-bytes", "huge-body", "deep-body", "records", "slowloris", "idle", "stalled-body")
 
@@ -94,29 +94,12 @@ def key(row: dict[str, Any]) -> tuple[float | None, dict[str, Any]]:
 
 
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = free_port()
-    cmd = [
-        sys.executable, "-m", "hymar", "serve", "--preset", args.preset, "--port", str(port), "--log-level", "warning",
+    """``hymar serve`` with the soak's limits and timeouts (`bench_server.launch_serve`)."""
+    return launch_serve(args.preset, [
         "--max-concurrency", str(args.max_concurrency), "--max-queue", str(args.clients * 2),
         "--max-body-bytes", str(args.max_body_bytes), "--request-timeout", str(args.request_timeout),
         "--header-timeout", str(args.header_timeout), "--body-timeout", str(args.body_timeout),
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read()[-2000:]}")
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start within 180 s")
+    ])
 
 
 async def read_until_closed(reader: asyncio.StreamReader, limit: float) -> tuple[bytes, float | None]:
