@@ -148,12 +148,13 @@ class DemoPipeline:
                 self.stages.run(f"eval {preset} seed {seed}", self.eval_dir(preset, seed), key_run_eval, lambda d, r=run_dir: self._evaluate(r, d))
 
         histories = {p: [_log_history(self.run_dir(p, k)) for k in range(seeds[p])] for p in s.presets}
-        generations = {"base": [_load_generations(self.eval_dir("base"))]}
-        generations |= {p: [_load_generations(self.eval_dir(p, k)) for k in range(seeds[p])] for p in s.presets}
+        base_eval, base_generations = _load_eval(self.eval_dir("base"))
+        loaded = {p: [_load_eval(self.eval_dir(p, k)) for k in range(seeds[p])] for p in s.presets}
+        generations = {"base": [base_generations]} | {p: [g for _, g in evals] for p, evals in loaded.items()}
         results = build_results(
             settings=s,
-            base=_load_eval(self.eval_dir("base")),
-            runs={p: [_load_eval(self.eval_dir(p, k)) for k in range(seeds[p])] for p in s.presets},
+            base=base_eval,
+            runs={p: [e for e, _ in evals] for p, evals in loaded.items()},
             grpo_metrics={p: [_load_json(self.run_dir(p, k) / "grpo_metrics.json") for k in range(seeds[p])] for p in s.presets},
             rm_report=_load_json(self.rm_dir / "rm_report.json"),
             timings=self.stages.timings,
@@ -191,7 +192,7 @@ class DemoPipeline:
             self.stages.timings["suite"] = {"seconds": round(time.perf_counter() - began, 2), "cached": False}
             sizes = ", ".join(f"{len(self.suite[k])} {k}" for k in ("validation", "sft", "grpo", "test"))
             self.stages.log(f"suite: {sizes} rows")
-        key_model = stage_key(self._part(stage="model", fields=("model_size", "suite_seed", "validation_rows", "sft_rows", "grpo_rows", "test_rows", "image_size")))
+        key_model = stage_key(self._part(stage="model", fields=("model_size", "suite_seed", "validation_rows", "sft_rows", "grpo_rows", "image_size")))
         self.stages.run("model", self.model_dir, key_model, self._build_model)
         key_sft = stage_key(self._part(stage="sft", up=key_model, fields=("sft_epochs", "sft_learning_rate", "sft_batch_size", "sft_scheduler")))
         self.stages.run("sft", self.sft_dir, key_sft, self._sft)
@@ -340,16 +341,13 @@ def _load_json(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _load_eval(folder: Path) -> dict[str, Any]:
-    """A saved evaluation (``eval.json`` without the generations) plus the describe similarity."""
+def _load_eval(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A saved evaluation: ``eval.json`` without its generations plus the describe similarity, and the
+    generations (read once)."""
     data = _load_json(folder / f"{EVAL_FILE_STEM}.json")
-    data.pop("generations", None)
+    generations = list(data.pop("generations", None) or [])
     data["describe_similarity"] = _load_json(folder / SIMILARITY_FILE).get("mean")
-    return data
-
-
-def _load_generations(folder: Path) -> list[dict[str, Any]]:
-    return list(_load_json(folder / f"{EVAL_FILE_STEM}.json").get("generations") or [])
+    return data, generations
 
 
 def peak_memory_mib() -> float:

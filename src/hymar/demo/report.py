@@ -29,9 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from hymar.atomic import atomic_write_text
-from hymar.demo.settings import BASELINE, FULL_METHOD
-
-RULE_ONLY = "rule-only"
+from hymar.demo.settings import BASELINE, FULL_METHOD, RULE_ONLY
 
 RESULTS_FILE = "results.json"
 REPORT_FILE = "report.md"
@@ -128,9 +126,9 @@ def aggregate_seeds(per_seed: Sequence[Mapping[str, Any]], metrics: Sequence[Map
     }
 
 
-def rollout_accuracy(histories: Sequence[Sequence[Mapping[str, Any]]], key: str = "rewards/accuracy/mean") -> dict[str, float | None]:
-    """Mean accuracy reward of the GRPO rollouts over the first and the last quarter of the logged steps
-    (mean over seeds): how often a rollout was right, i.e. how much accuracy signal the groups carried."""
+def first_last_quarter(histories: Sequence[Sequence[Mapping[str, Any]]], key: str) -> tuple[float | None, float | None]:
+    """Mean of ``key`` over the first and the last quarter of each history's logged steps, pooled over
+    seeds (None where it was never logged)."""
     first: list[float] = []
     last: list[float] = []
     for history in histories:
@@ -139,7 +137,14 @@ def rollout_accuracy(histories: Sequence[Sequence[Mapping[str, Any]]], key: str 
         if values:
             first += values[:quarter]
             last += values[-quarter:]
-    return {"rollout_accuracy_first": _mean(first), "rollout_accuracy_last": _mean(last)}
+    return _mean(first), _mean(last)
+
+
+def rollout_accuracy(histories: Sequence[Sequence[Mapping[str, Any]]], key: str = "rewards/accuracy/mean") -> dict[str, float | None]:
+    """Mean accuracy reward of the GRPO rollouts over the first and the last quarter of the logged steps
+    (mean over seeds): how often a rollout was right, i.e. how much accuracy signal the groups carried."""
+    first, last = first_last_quarter(histories, key)
+    return {"rollout_accuracy_first": first, "rollout_accuracy_last": last}
 
 
 def diagnose(results: Mapping[str, Any]) -> list[str]:
@@ -310,9 +315,9 @@ def training_health(histories: Sequence[Sequence[Mapping[str, Any]]]) -> dict[st
     length, adherence / format, and the KL to the base."""
     out = {}
     for label, key in HEALTH_KEYS.items():
-        values = rollout_accuracy(histories, key)
-        if values["rollout_accuracy_first"] is not None:
-            out[label] = {"first": values["rollout_accuracy_first"], "last": values["rollout_accuracy_last"]}
+        first, last = first_last_quarter(histories, key)
+        if first is not None:
+            out[label] = {"first": first, "last": last}
     return out
 
 
@@ -447,16 +452,15 @@ def render_report(results: Mapping[str, Any]) -> str:
             f"(target >= +{100 * TARGET_GAIN:.0f} points); minus `{BASELINE}`: {_signed_pts(target.get('gain_over_model_only'))} "
             f"(target > 0); {target.get('seeds')} seed(s). **Target {'met' if target.get('met') else 'not met'}.**"
         )
-    else:
-        lines.append(str(target.get("reason", "not evaluated")))
-
-    if target.get("evaluated"):
         lines.append("")
         lines.append(
             f"Gain interval of `{FULL_METHOD}`: {_interval_pts(target.get('gain_interval'))} "
             f"({'excludes' if target.get('gain_interval_excludes_zero') else 'does not exclude'} 0); "
             f"`{RULE_ONLY}` beats the base: {_yes_no(target.get('rule_only_beats_base'))}."
         )
+    else:
+        lines.append(str(target.get("reason", "not evaluated")))
+
     reasons = diagnose(results)
     if reasons:
         lines += ["", "Why the target is missed (read off this run):", ""]

@@ -42,6 +42,8 @@ from typing import Any
 DEFAULT_PRESETS = ("model-only", "rule-only", "hybrid", "hybrid-aspects", "hybrid-aspects-length")
 FULL_METHOD = "hybrid-aspects-length"
 BASELINE = "model-only"
+#: the rule verdict alone: the full method's reference for what the aspects and length terms add
+RULE_ONLY = "rule-only"
 #: the reward model's aspect heads
 RM_ASPECTS = ("correctness", "adherence", "conciseness", "relevance")
 
