@@ -1,7 +1,8 @@
 """Defect 3 of issue 9: a transient "no worker free in time" must not be cached as the verdict.
 
-The pairs are tuples of surds: the in-process numeric identity test (issue 10) decides bare
-``2\\sqrt{2}`` vs ``\\sqrt{8}`` without a worker, so these need the worker to be decided."""
+The pairs hold function applications (``f(x) + 1`` vs ``1 + f(x)``): the in-process rules of issue
+10 (the numeric identity test, also item by item inside tuples) leave those to the worker, so these
+need the worker to be decided."""
 
 from __future__ import annotations
 
@@ -36,14 +37,14 @@ class TestSymbolicCache:
         # Under load the pair comes back undecided; once the pool is idle it must be decided.
         real = mathrule.shared_runner
         monkeypatch.setattr(mathrule, "shared_runner", lambda: _BusyRunner())
-        busy = mathrule.compare_math("(2\\sqrt{2}, 1)", "(\\sqrt{8}, 1)", timeout=1.0)
+        busy = mathrule.compare_math("f(x) + 1", "1 + f(x)", timeout=1.0)
         assert busy.equal is None and "timed out" in (busy.reason or "")
         monkeypatch.setattr(mathrule, "shared_runner", real)
-        assert mathrule.compare_math("(2\\sqrt{2}, 1)", "(\\sqrt{8}, 1)", timeout=10.0).equal is True
+        assert mathrule.compare_math("f(x) + 1", "1 + f(x)", timeout=10.0).equal is True
 
     def test_batch_path_does_not_cache_timeouts(self, monkeypatch):
         real = mathrule.shared_runner
-        pairs = [("(2\\sqrt{2}, 1)", "(\\sqrt{8}, 1)"), ("(\\sqrt{18}, 2)", "(3\\sqrt{2}, 2)")]
+        pairs = [("f(x) + 1", "1 + f(x)"), ("f(x) + 2", "2 + f(x)")]
         monkeypatch.setattr(mathrule, "shared_runner", lambda: _BusyRunner())
         assert [c.equal for c in mathrule.compare_math_many(pairs, timeout=1.0)] == [None, None]
         monkeypatch.setattr(mathrule, "shared_runner", real)
@@ -51,8 +52,8 @@ class TestSymbolicCache:
 
     def test_decided_verdicts_are_cached(self, monkeypatch):
         # The cache still saves the worker round trip for a decided pair.
-        assert mathrule.compare_math("(2\\sqrt{2}, 1)", "(\\sqrt{8}, 1)", timeout=10.0).equal is True
+        assert mathrule.compare_math("f(x) + 1", "1 + f(x)", timeout=10.0).equal is True
         _BusyRunner.calls = 0
         monkeypatch.setattr(mathrule, "shared_runner", lambda: _BusyRunner())
-        assert mathrule.compare_math("(2\\sqrt{2}, 1)", "(\\sqrt{8}, 1)", timeout=1.0).equal is True
+        assert mathrule.compare_math("f(x) + 1", "1 + f(x)", timeout=1.0).equal is True
         assert _BusyRunner.calls == 0

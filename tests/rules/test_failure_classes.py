@@ -337,8 +337,8 @@ def test_accuracy_reward_sends_a_batch_in_one_round_trip(monkeypatch):
     counter = _CountingRunner(real)
     monkeypatch.setattr(mathrule, "shared_runner", lambda: counter)
     mathrule._VERDICTS.clear()
-    # pairs the numeric identity test cannot decide (tuples of surds), so each needs the worker
-    samples = [Sample(completion=f"$\\boxed{{(\\sqrt{{{4 * k}}}, {k})}}$", answer=f"(2\\sqrt{{{k}}}, {k})") for k in range(2, 8)]
+    # pairs the numeric identity test cannot decide (function applications), so each needs the worker
+    samples = [Sample(completion=f"$\\boxed{{f(x) + {k}}}$", answer=f"{k} + f(x)") for k in range(2, 8)]
     scores = AccuracyReward()(samples)
     assert [s.value for s in scores] == [1.0] * len(samples)
     assert counter.batches == 1 and counter.single == 0, (counter.batches, counter.single)
@@ -347,3 +347,9 @@ def test_accuracy_reward_sends_a_batch_in_one_round_trip(monkeypatch):
 def test_extraction_keeps_the_tuple_of_a_sentence():
     got = extract_answer("The solution of the system is $(5, -2)$.")
     assert got.answer == "(5, -2)"
+
+
+def test_a_range_is_a_hedge_not_a_value():
+    """"between 4 and 6" names no value: it must not earn the reward for a gold inside the range."""
+    _check("The answer is between 4 and 6.", "5", 0.0, "a range containing the gold")
+    _check("The distance between the two towns is 5 km. The answer is 5.", "5", 1.0, "'between' in the reasoning")

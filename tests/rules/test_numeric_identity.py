@@ -38,6 +38,10 @@ VERDICTS = [
     ("f(x)", "f(y)", None, "function application is left to sympy"),
     ("\\frac{1}{2x}", "\\frac{1}{2}x", "not_equal", "explicit fractions are unambiguous"),
     ("1/2x", "x/2", None, "1/2x is ambiguous"),
+    ("\\sqrt[3]{27}", "3", "equal", "an n-th root"),
+    ("\\sqrt[3]{3}", "\\sqrt{3}", "not_equal", "a cube root is not a square root"),
+    ("\\frac{4}{0}", "\\frac{3}{4}", "not_equal", "defined nowhere against a defined constant"),
+    ("\\ln 0", "\\ln 1", "not_equal", "a logarithm of zero is defined nowhere"),
 ]
 
 
@@ -62,7 +66,7 @@ def test_gold_value_for_a_plain_number():
 
 UNSUPPORTED = [
     "__import__('os').system('x')", "1, 2", "x = 2", "\\{1\\}", "[0, 1)", "x < 3", "\\infty",
-    "(" * 200 + "1" + ")" * 200, "\\sqrt[3]{8}", "\\unknowncommand{2}",
+    "(" * 200 + "1" + ")" * 200, "[1]", "\\unknowncommand{2}",
 ]  # fmt: skip
 
 

@@ -14,7 +14,18 @@ import time
 
 import pytest
 
+from hymar.rewards.cancel import CancelToken, cancellable
 from hymar.rewards.rules.sandbox import BoundedRunner, Outcome, shared_runner
+
+
+def _pid_and_square(k: int) -> tuple[int, int]:
+    return os.getpid(), k * k
+
+
+def _timed_nap(seconds: float) -> tuple[int, float, float]:
+    start = time.time()
+    time.sleep(seconds)
+    return os.getpid(), start, time.time()
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +110,39 @@ class TestBoundedRunner:
         outs = runner.run_many(time.sleep, [(0,), (30,), (0,)], timeout_each=0.4)
         assert [o.ok for o in outs] == [True, False, True]
         assert outs[1].timed_out
+
+    def test_run_many_splits_a_batch_over_the_workers_in_order(self, runner):
+        """Items are dealt round-robin to both workers, answered in the caller's order."""
+        outs = runner.run_many(_pid_and_square, [(k,) for k in range(8)], timeout_each=5.0)
+        assert [o.value[1] for o in outs] == [k * k for k in range(8)]
+        pids = {o.value[0] for o in outs}
+        assert len(pids) == 2, pids  # both workers answered part of the batch
+        assert outs[0].value[0] == outs[2].value[0] != outs[1].value[0]  # round-robin shares
+
+    def test_run_many_split_runs_shares_at_the_same_time(self, runner):
+        outs = runner.run_many(_timed_nap, [(0.3,)] * 4, timeout_each=10.0)
+        spans = {}
+        for o in outs:
+            pid, start, end = o.value
+            lo, hi = spans.get(pid, (start, end))
+            spans[pid] = (min(lo, start), max(hi, end))
+        assert len(spans) == 2
+        (a0, a1), (b0, b1) = spans.values()
+        assert a0 < b1 and b0 < a1  # the two workers' shares overlapped in time
+
+    def test_run_many_stuck_item_in_one_share_leaves_the_other_share(self, runner):
+        outs = runner.run_many(time.sleep, [(30,), (0,), (0,), (0,)], timeout_each=0.4)
+        assert outs[0].timed_out
+        assert [o.ok for o in outs[1:]] == [True, True, True]
+
+    def test_run_many_cancel_token_reaches_every_share(self, runner):
+        token = CancelToken(deadline=time.monotonic() + 0.3, reason="request deadline")
+        start = time.monotonic()
+        with cancellable(token):
+            outs = runner.run_many(time.sleep, [(30,)] * 4, timeout_each=60.0)
+        assert time.monotonic() - start < 5.0
+        assert all(not o.ok and "cancelled" in (o.error or "") for o in outs)
+        assert runner.run(pow, 3, 2, timeout=10.0).value == 9  # killed workers were replaced
 
     def test_round_trip_overhead_is_small(self, runner):
         runner.run(pow, 1, 1, timeout=5.0)

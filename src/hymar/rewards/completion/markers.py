@@ -117,7 +117,9 @@ def math_mask(text: str) -> bytearray:
     included), else 0. An escaped ``\\$`` is a dollar sign, and so is a last ``$`` left without a
     partner ("220 $ à payer": a currency sign, not math to the end of the text). Linear.
     """
-    singles = [i for i in _single_dollars(text)]
+    if "$" not in text and "\\(" not in text and "\\[" not in text:
+        return bytearray(len(text))  # most prose: no math at all
+    singles = _single_dollars(text)
     lone = singles[-1] if len(singles) % 2 == 1 else -1
     mask = bytearray(len(text))
     inline = display = False

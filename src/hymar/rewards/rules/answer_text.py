@@ -15,7 +15,7 @@ from hymar.rewards.completion.boxes import matching_brace
 
 _WORD = re.compile(r"[^\W_]+")
 _WRAPPER_COMMANDS = ("\\boxed", "\\fbox", "\\text", "\\textbf", "\\mathrm", "\\mathbf", "\\textrm")
-_HEDGE_WORDS = ("either", "maybe", "perhaps", "possibly")
+_HEDGE_WORDS = ("either", "maybe", "perhaps", "possibly", "between")  # "between 4 and 6": a range, no value
 _QUOTES = (('\\"', '\\"'), ('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u00ab", "\u00bb"), ("\u300c", "\u300d"))
 _DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 

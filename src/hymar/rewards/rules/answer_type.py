@@ -21,6 +21,7 @@ comparer chosen by what its gold answers look like.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TASKS = {
     "math": "math", "numeric": "math", "number": "math",
@@ -58,6 +59,7 @@ def normalize_task(task: str | None) -> str | None:
     return _TASKS.get(key)
 
 
+@lru_cache(maxsize=4096)  # pure; a group's rollouts share one gold
 def infer_answer_type(gold: str) -> str:
     """Guess the answer type from a gold answer.
 

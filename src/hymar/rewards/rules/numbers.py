@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 MAX_DIGITS = 400
 MAX_EXPONENT = 1000
@@ -140,6 +141,7 @@ def parse_number(text: str) -> Fraction | None:
     return parsed.value if parsed is not None else None
 
 
+@lru_cache(maxsize=8192)  # pure; golds repeat across a GRPO group (exceptions are not cached)
 def parse_number_ex(text: str) -> ParsedNumber | None:
     """Like `parse_number` but keeps how the number was written (percent, decimals).
 
@@ -322,6 +324,7 @@ _CURRENCY_PREFIX_RE = re.compile(r"^(?P<sign>[+\-\u2212]?)\s*(?:\\\$|\$|€|£|\
 _SUPERSCRIPTS = {"²": "2", "³": "3"}
 
 
+@lru_cache(maxsize=8192)  # pure; golds repeat across a GRPO group
 def split_unit(text: str) -> tuple[str, str | None]:
     """Split a trailing unit (or a leading currency sign) from a numeric answer.
 

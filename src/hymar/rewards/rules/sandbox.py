@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import contextvars
 import importlib
 import multiprocessing
 import os
@@ -60,6 +61,9 @@ _ACQUIRE_TIMEOUT = 15.0
 _WORKER_NAME = "hymar-sandbox-worker"
 # How often a waiting call looks at its cancel token; the cost of cancelling late by this much is small.
 _CANCEL_POLL = 0.05
+# `BoundedRunner.run_many` splits a batch over the workers only when each gets at least this many
+# items: below it, a second worker's pipe round trip and thread start cost more than they save.
+_MIN_SHARE = 2
 # How long close() waits for workers being started: a start cut off by the interpreter's exit leaves a
 # forked child reading its start-up data from a closed pipe, which prints an EOFError traceback.
 _CLOSE_JOIN_TIMEOUT = 5.0
@@ -304,11 +308,14 @@ class BoundedRunner:
     def run_many(
         self, fn: Callable[..., Any], args_list: Iterable[Sequence[Any]], timeout_each: float
     ) -> list[Outcome]:
-        """Call ``fn(*args)`` for each args in ``args_list``, sending the batch in one message.
+        """Call ``fn(*args)`` for each args in ``args_list``, the batch split over the pool.
 
-        Each item has its own budget of ``timeout_each`` seconds counted from the previous item's
-        answer; an item that overruns is answered timed_out, its worker killed, and the rest of the
-        batch goes on in a fresh worker.
+        With ``max_workers`` > 1 and at least `_MIN_SHARE` items per worker, the items are dealt
+        round-robin to up to ``max_workers`` shares, each sent in one message to its own worker from
+        its own thread, so a batch uses every worker (and core) at once instead of one. Within a share
+        each item has its own budget of ``timeout_each`` seconds counted from the previous item's
+        answer; an item that overruns is answered timed_out, its worker killed, and the rest of its
+        share goes on in a fresh worker.
 
         Args:
             fn: a picklable (module-level) function.
@@ -321,7 +328,31 @@ class BoundedRunner:
         items = [tuple(a) for a in args_list]
         if not items:
             return []
-        return self._run_items(fn, items, timeout_each)
+        shares = min(self.max_workers, len(items) // _MIN_SHARE)
+        if shares <= 1:
+            return self._run_items(fn, items, timeout_each)
+        # round-robin, so that a run of slow items (one gold's rollouts) is spread over the workers
+        dealt = [items[k::shares] for k in range(shares)]
+        results: list[list[Outcome] | None] = [None] * shares
+
+        def run_share(k: int) -> None:
+            results[k] = self._run_items(fn, dealt[k], timeout_each)
+
+        # each thread runs in a copy of this context, so the caller's cancel token reaches it
+        threads = [
+            threading.Thread(target=contextvars.copy_context().run, args=(run_share, k), name="hymar-sandbox-share", daemon=True)
+            for k in range(1, shares)
+        ]
+        for thread in threads:
+            thread.start()
+        run_share(0)
+        for thread in threads:
+            thread.join()
+        outcomes: list[Outcome] = [Outcome(ok=False, error="internal error: share not run")] * len(items)
+        for k, share in enumerate(results):
+            for j, outcome in enumerate(share or []):
+                outcomes[k + j * shares] = outcome
+        return outcomes
 
     def warm(self, wait: float = _START_TIMEOUT) -> bool:
         """Start all workers now; wait up to ``wait`` seconds for them. True when all are ready."""

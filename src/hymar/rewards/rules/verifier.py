@@ -35,9 +35,9 @@ exact, 0.9 tolerance/rounding/unit-assumed/option-text, 0.7 fuzzy text). It appl
 value 1.0 and 0.0: a low confidence means "this verdict could be wrong", which the hybrid combiner
 uses to blend in a model score. Invalid scores have confidence 0.
 
-`AccuracyReward` scores a batch in two passes: first every sample's math answers go to
-`compare_math_many` together (one worker round trip for the symbolic ones, whose verdicts are then
-cached), then each sample is verified (cache hits).
+`AccuracyReward` scores a batch in passes: every sample is read and checked, then the batch's math
+answers go to `compare_math_many` together (one worker round trip for all the symbolic ones, whose
+verdicts are then cached), then each sample is judged (cache hits, no second extraction).
 
 `verify` never raises on a str completion: unexpected exceptions become
 ``Score.invalid("internal error: <type>")``. It uses no signals, so any thread may call it; the
@@ -144,10 +144,12 @@ class AccuracyReward(PerSampleComponent):
         self.limits = Limits(max_completion_chars, max_answer_chars, max_boxed, max_brace_depth)
 
     def score(self, samples: Sequence[Sample], groups: Sequence[Hashable]) -> list[Score]:
-        """Verify a batch: its math answers are compared together first (`prefetch_math`), so the
-        symbolic ones cost one worker round trip for the batch instead of one per sample."""
-        prefetch_math([self._arguments(s) for s in samples], self.tolerance, self.limits)
-        return [self.score_one(s) for s in samples]
+        """Verify a batch in two passes: every sample is read and checked first, then the batch's
+        math answers are compared together (`prefetch_math`: one worker round trip for all the
+        symbolic ones), then each sample is judged (its symbolic verdicts are cache hits)."""
+        prepared = [_safe_prepare(*self._arguments(s), self.tolerance, self.limits) for s in samples]
+        _prefetch(prepared, self.tolerance, self.limits)
+        return [p if isinstance(p, Score) else _safe_judge(p, self.limits) for p in prepared]
 
     def score_one(self, sample: Sample) -> Score:
         completion, gold, task, prompt = self._arguments(sample)
@@ -170,36 +172,55 @@ def prefetch_math(
 ) -> int:
     """Compare the math answers of many (completion, gold, task, prompt) items in one batch, so
     that the symbolic comparisons among them take one worker round trip; their verdicts land in
-    the math package's cache, where the per-sample `verify` calls then find them. Never raises.
+    the math package's cache, where later `verify` calls find them. Never raises.
 
     Returns:
         How many (answer, gold) pairs were sent.
     """
-    pairs: list[tuple[str, str]] = []
-    for completion, gold, task, prompt in items:
-        try:
-            prepared = _prepare(completion, gold, task, prompt, tolerance, limits)
-        except Exception:  # noqa: BLE001 -- the per-sample pass reports the problem
-            continue
-        if isinstance(prepared, Score):
-            continue
-        extraction, q = prepared
-        if not q.numeric or extraction.answer is None or len(extraction.answer) > limits.max_answer_chars:
-            continue
-        candidates = extraction.candidates if extraction.conflict else (extraction.answer,)
-        pairs.extend((c, q.gold) for c in candidates[:MAX_CONFLICT_CHECKS])
-    if not pairs:
-        return 0
-    try:
-        from hymar.rewards.rules.math import compare_math_many
-
-        compare_math_many(pairs, tolerance=tolerance)
-    except Exception:  # noqa: BLE001 -- a failed prefetch only costs the per-sample calls their cache hits
-        return 0
-    return len(pairs)
+    return _prefetch([_safe_prepare(*item, tolerance, limits) for item in items], tolerance, limits)
 
 
 # --- internals -------------------------------------------------------------------------------
+
+
+def _safe_prepare(
+    completion: Any, gold: Any, task: Any, prompt: Any, tolerance: float, limits: Limits
+) -> Score | tuple[Extraction, Question]:
+    try:
+        return _prepare(completion, gold, task, prompt, tolerance, limits)
+    except Exception as err:  # noqa: BLE001 -- a reward must never crash training on odd input
+        return Score.invalid(f"internal error: {type(err).__name__}")
+
+
+def _safe_judge(prepared: tuple[Extraction, Question], limits: Limits) -> Score:
+    try:
+        return _judge(*prepared, limits)
+    except Exception as err:  # noqa: BLE001
+        return Score.invalid(f"internal error: {type(err).__name__}")
+
+
+def _prefetch(prepared: Sequence[Score | tuple[Extraction, Question]], tolerance: float, limits: Limits) -> int:
+    """Send the math answers of prepared samples to `compare_math_many` in one call (see `prefetch_math`)."""
+    pairs: list[tuple[str, str]] = []
+    for item in prepared:
+        if isinstance(item, Score):
+            continue
+        extraction, q = item
+        if not q.numeric or extraction.answer is None or len(extraction.answer) > limits.max_answer_chars:
+            continue
+        if extraction.hedged and not hedge_allowed(extraction.answer, q):
+            continue  # judged a hedge without any comparison
+        candidates = extraction.candidates if extraction.conflict else (extraction.answer,)
+        pairs.extend((c, q.gold) for c in candidates[:MAX_CONFLICT_CHECKS])
+    if len(pairs) < 2:
+        return 0  # nothing to batch: the per-sample call is the same round trip
+    try:
+        from hymar.rewards.rules.math import compare_math_many
+
+        compare_math_many(list(dict.fromkeys(pairs)), tolerance=tolerance)
+    except Exception:  # noqa: BLE001 -- a failed prefetch only costs the per-sample calls their cache hits
+        return 0
+    return len(pairs)
 
 
 def _prepare(

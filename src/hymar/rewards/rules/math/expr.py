@@ -10,7 +10,8 @@ grammar gives it (so that a numeric verdict agrees with the symbolic one):
 - ``+ - * /``, ``\\cdot \\times \\div``, ``^`` (a brace group or one atom: ``x^23`` is x to the
   23rd, as math-verify reads it), implicit multiplication (``2x``, ``x(x+1)``, ``2\\sqrt{3}``), ``!``, ``|x|``,
   ``\\bmod``/``\\mod``;
-- ``\\frac{a}{b}`` and ``\\frac12``, ``\\sqrt{x}``, ``\\sqrt[n]{x}``, ``\\sqrt2``, ``\\binom{n}{k}``;
+- ``\\frac{a}{b}`` and ``\\frac12``, ``\\sqrt{x}``, ``\\sqrt[n]{x}`` (the principal root, as sympy's),
+  ``\\sqrt2``, ``\\binom{n}{k}``;
 - ``\\sin \\cos \\tan \\cot \\sec \\csc \\arcsin \\arccos \\arctan \\sinh \\cosh \\tanh \\exp \\ln``,
   ``\\log`` (base 10, as math-verify reads it) and ``\\log_{b}``; ``\\sin^2 x`` is ``(\\sin x)^2``.
 
@@ -102,7 +103,7 @@ def _tokenize(text: str) -> list[str]:
         elif letter is not None:
             out.append(letter)
         elif other is not None and not other.isspace():
-            if other not in "+-*/^_(){}|!":
+            if other not in "+-*/^_(){}|![]":  # "[" only after \\sqrt, see `_Parser.command`
                 raise _Unsupported(other)  # commas, relations, brackets, units...
             out.append(other)
     return out
@@ -264,8 +265,11 @@ class _Parser:
         if name == "binom":
             return ("binom", self.argument(), self.argument())
         if name == "sqrt":
-            if self.peek() == "[":
-                raise _Unsupported("[")  # never reached: "[" is refused by the tokenizer
+            if self.peek() == "[":  # \\sqrt[n]{x}: the n-th root
+                self.take("[")
+                degree = self.expr()
+                self.take("]")
+                return ("^", self.argument(), ("/", ("num", 1.0), degree))
             return ("sqrt", self.argument())
         if name in FUNCTIONS:
             return self.function(name)
@@ -291,8 +295,10 @@ class _Parser:
         else:
             arg = self.power()
             nxt = self.peek()
-            if nxt is not None and self._starts_factor(nxt):
-                raise _Unsupported("ambiguous function argument")  # "\sin 2x": sin(2x) or sin(2)x?
+            # "\sin 2x": sin(2x) or sin(2)x? Refused. "\sin b \cos a" is sin(b) cos(a): another
+            # function's name ends the argument, as every reader (and math-verify) takes it.
+            if nxt is not None and self._starts_factor(nxt) and nxt[1:] not in FUNCTIONS:
+                raise _Unsupported("ambiguous function argument")
         node: Node = ("log", arg, base) if name == "log" and base is not None else (name, arg)
         return ("^", node, power) if power is not None else node
 

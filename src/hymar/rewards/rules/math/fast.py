@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from hymar.rewards.rules.base import Comparison
@@ -15,7 +16,9 @@ from hymar.rewards.rules.math.limits import (
     ROUNDING_MIN_SIG_DIGITS,
     ROUNDING_MIN_SIG_DIGITS_DECIMAL_GOLD,
 )
-from hymar.rewards.rules.math.relations import has_free_variable, inequality_interval
+from hymar.rewards.rules.math.identity import numeric_verdict
+from hymar.rewards.rules.math.relations import equation_sides, has_free_variable, inequality_interval
+from hymar.rewards.rules.math.unions import compare_unions
 from hymar.rewards.rules.math.normalise import strip_variable
 from hymar.rewards.rules.math.structures import Budget, Struct, matrix_cells, structure
 from hymar.rewards.rules.numbers import ParsedNumber, parse_number_ex, same_noun, split_noun, split_unit, unit_info
@@ -23,6 +26,7 @@ from hymar.rewards.rules.numbers import ParsedNumber, parse_number_ex, same_noun
 _INFINITY = {"\\infty": 1, "+\\infty": 1, "-\\infty": -1, "inf": 1, "-inf": -1, "infinity": 1}
 
 
+@lru_cache(maxsize=8192)  # pure; golds repeat across a GRPO group
 def _scalar(s: str) -> tuple[str, Any, str | None, str | None] | None:
     """("inf", sign, None, None) | ("num", ParsedNumber, unit, noun) | None when not a plain number.
 
@@ -63,6 +67,12 @@ def fast_compare(p: str, g: str, tol: float, budget: Budget, depth: int = 0) -> 
     gb = gi[1] if gi is not None else gb
     if pb == gb:
         return Comparison(True, 1.0, "exact")
+    stated = _stated_value(pb, gb, tol, budget, depth)
+    if stated is not None:
+        return stated
+    unions = compare_unions(pb, gb)
+    if unions is not None:
+        return Comparison(unions, 1.0, "structure", None if unions else "intervals differ")
     ps, gs = structure(pb), structure(gb)
     ps, pb = _unwrap_single(ps, pb)
     gs, gb = _unwrap_single(gs, gb)
@@ -70,8 +80,16 @@ def fast_compare(p: str, g: str, tol: float, budget: Budget, depth: int = 0) -> 
         pm, gm = matrix_cells(pb), matrix_cells(gb)
         if pm is not None and gm is not None:
             return _compare_matrices(pm, gm, tol, budget, depth)
-        return _compare_scalars(pb, gb, tol, budget.percent_question)
+        scalars = _compare_scalars(pb, gb, tol, budget.percent_question)
+        if scalars is None and depth > 0:
+            return _element_identity(pb, gb)
+        return scalars
     if ps is not None and gs is not None:
+        # one point against a list of points: a list of one (the list's other points are missing)
+        if ps.kind == "seq" and gs.kind == "list" and _all_seqs(gs):
+            ps = Struct("list", "", (pb,))
+        elif gs.kind == "seq" and ps.kind == "list" and _all_seqs(ps):
+            gs = Struct("list", "", (gb,))
         return _compare_structs(ps, gs, tol, budget, depth)
     struct, scalar = (gs, pb) if gs is not None else (ps, gb)
     assert struct is not None
@@ -85,6 +103,20 @@ def fast_compare(p: str, g: str, tol: float, budget: Budget, depth: int = 0) -> 
     return None
 
 
+def _stated_value(p: str, g: str, tol: float, budget: Budget, depth: int) -> Comparison | None:
+    """An answer "a + b = 12" for a numeric gold: the value it states, compared (as the symbolic
+    path reads an equation against a number). One way only: a gold written as an equation
+    ("2x + z = 1") is not met by its right-hand side, as the symbolic path also decides."""
+    sides = equation_sides(p)
+    if sides is None or _scalar(g) is None or _scalar(sides[1]) is None or not has_free_variable(sides[0]):
+        return None  # "2 + 3 = 5" is a computation, already reduced to its result
+    return fast_compare(sides[1], g, tol, budget, depth + 1)
+
+
+def _all_seqs(struct: Struct) -> bool:
+    return all(structure(item) is not None and structure(item).kind == "seq" for item in struct.items)  # type: ignore[union-attr]
+
+
 def _compare_matrices(
     a: tuple[tuple[str, ...], ...], b: tuple[tuple[str, ...], ...], tol: float, budget: Budget, depth: int
 ) -> Comparison | None:
@@ -92,9 +124,7 @@ def _compare_matrices(
     if [len(r) for r in a] != [len(r) for r in b]:
         return Comparison(False, 1.0, "structure", "matrices of different shapes")
     results = [fast_compare(x, y, tol, budget, depth + 1) for ra, rb in zip(a, b) for x, y in zip(ra, rb)]
-    if any(r is None or r.equal is None for r in results):
-        return None
-    return _combine(results, ordered=True)  # type: ignore[arg-type]
+    return _combine_ordered(results)
 
 
 def _unwrap_single(struct: Struct | None, s: str) -> tuple[Struct | None, str]:
@@ -117,9 +147,7 @@ def _compare_structs(a: Struct, b: Struct, tol: float, budget: Budget, depth: in
         if len(a.items) != len(b.items):
             return Comparison(False, 1.0, "structure", "different lengths")
         results = [fast_compare(x, y, tol, budget, depth + 1) for x, y in zip(a.items, b.items)]
-        if any(r is None or r.equal is None for r in results):
-            return None
-        return _combine(results, ordered=True)  # type: ignore[arg-type]
+        return _combine_ordered(results)
     # order-free: every item of each side equals some item of the other (set semantics)
     matrix = [[fast_compare(x, y, tol, budget, depth + 1) for y in b.items] for x in a.items]
     if any(r is None or r.equal is None for row in matrix for r in row):
@@ -141,6 +169,32 @@ def _compare_structs(a: Struct, b: Struct, tol: float, budget: Budget, depth: in
         # some graders read a bare list as ordered answers, so the verdict is less certain
         confidence = min(confidence, ORDER_FREE_CONFIDENCE)
     return Comparison(True, confidence, "structure")
+
+
+def _combine_ordered(results: list[Comparison | None]) -> Comparison | None:
+    """Item-by-item results of a tuple or matrix: one item certainly different decides "not equal"
+    whatever the others are (the symbolic path could only agree); else None while any is undecided."""
+    if any(r is not None and r.equal is False and r.confidence >= 1.0 for r in results):
+        return Comparison(False, 1.0, "structure", "items differ")
+    if any(r is None or r.equal is None for r in results):
+        return None
+    return _combine(results, ordered=True)  # type: ignore[arg-type]
+
+
+def _element_identity(p: str, g: str) -> Comparison | None:
+    """An item of a tuple, list or matrix that is an expression (``\\frac{1}{3x^{2/3}}`` vs
+    ``\\frac{1}{3\\sqrt[3]{x}^2}``): the numeric identity test, in process, as the symbolic stage
+    applies it to a whole answer, so that one such item no longer sends the whole structure to the
+    sympy worker. Items with units are left to the symbolic path (it converts them)."""
+    if split_unit(p)[1] is not None or split_unit(g)[1] is not None:
+        return None
+    verdict = numeric_verdict(p, g)
+    if verdict is None:
+        return None
+    if verdict == "not_equal":
+        return Comparison(False, 1.0, "numeric_identity")
+    decimal = any(ch == "." for ch in p + g)  # compared to 1e-9, not exactly: as a rounded decimal is
+    return Comparison(True, PARTIAL_CONFIDENCE if decimal else 1.0, "numeric_identity")
 
 
 def _combine(results: list[Comparison], ordered: bool) -> Comparison:

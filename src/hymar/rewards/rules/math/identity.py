@@ -44,6 +44,10 @@ class _Undefined(ArithmeticError):
     """The expression is not defined (or too large) at this point."""
 
 
+class _DivisionByZero(_Undefined):
+    """Defined nowhere: a division by zero or a logarithm of zero (not merely too large)."""
+
+
 def numeric_verdict(pred: str, gold: str, equation: bool = False) -> str | None:
     """"equal", "not_equal" or None (see the module docstring)."""
     p, g = _parsed(pred), _parsed(gold)
@@ -51,6 +55,11 @@ def numeric_verdict(pred: str, gold: str, equation: bool = False) -> str | None:
         return None
     variables = sorted(names(p) | names(g))
     has_decimal = "." in pred or "." in gold
+    if not variables and not equation:
+        # constants: "\\frac{4}{0}" (defined nowhere) is not the defined gold "\\frac{3}{4}"
+        broken = [_divides_by_zero(n) for n in (p, g)]
+        if broken[0] != broken[1]:
+            return "not_equal"
     readings = [False, True] if {"e", "i"} & set(variables) else [False]
     verdicts = [_decide(p, g, variables, constants, equation) for constants in readings]
     if "equal" in verdicts:
@@ -77,6 +86,16 @@ def numeric_first(pred: str, gold: str, want_gold_value: bool, equation: bool) -
         return f"gold_value:{value.real!r}"
     verdict = numeric_verdict(pred, gold, equation)
     return f"numeric:{verdict}" if verdict is not None else None
+
+
+def _divides_by_zero(node: Node) -> bool:
+    try:
+        _eval(node, {})
+    except _DivisionByZero:
+        return True
+    except (_Undefined, ArithmeticError, ValueError):
+        return False
+    return False
 
 
 def constant_value(text: str) -> complex | None:
@@ -196,7 +215,7 @@ def _binary(kind: str, a: complex, b: complex) -> complex:
         return a * b
     if kind == "/":
         if b == 0:
-            raise _Undefined
+            raise _DivisionByZero
         return a / b
     if kind == "^":
         return _power(a, b)
@@ -251,7 +270,7 @@ def _unary(kind: str, v: complex) -> complex:
         return complex(abs(v))
     if kind in ("ln", "log"):
         if v == 0:
-            raise _Undefined
+            raise _DivisionByZero
         return cmath.log(v) if kind == "ln" else cmath.log10(v)
     if kind == "fact":
         if v.imag != 0 or v.real < 0 or v.real > 170:

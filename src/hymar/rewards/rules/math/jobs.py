@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from hymar.rewards.rules.base import Comparison
@@ -162,6 +163,19 @@ def _outcome_verdict(outcome: Any) -> str:
 
 
 def _prepare(pred: Any, gold: Any, tol: float, percent_question: bool = False) -> Comparison | _Job:
+    """The fast path's verdict on a pair, or the symbolic job it needs (cached: a batch's pairs are
+    prepared once by `compare_math_many` and again by the per-sample calls that follow)."""
+    if isinstance(pred, str) and isinstance(gold, str) and len(pred) + len(gold) <= 2 * MAX_INPUT_CHARS:
+        return _prepare_cached(pred, gold, float(tol), bool(percent_question))
+    return _prepare_uncached(pred, gold, tol, percent_question)
+
+
+@lru_cache(maxsize=8192)
+def _prepare_cached(pred: str, gold: str, tol: float, percent_question: bool) -> Comparison | _Job:
+    return _prepare_uncached(pred, gold, tol, percent_question)
+
+
+def _prepare_uncached(pred: Any, gold: Any, tol: float, percent_question: bool = False) -> Comparison | _Job:
     if not isinstance(gold, str) or not gold.strip():
         return Comparison.undecided("empty or non-text gold answer", method="input")
     if not isinstance(pred, str) or not pred.strip():
@@ -170,13 +184,10 @@ def _prepare(pred: Any, gold: Any, tol: float, percent_question: bool = False) -
         return Comparison.undecided("gold answer over size limit", method="size_limit")
     if len(pred) > MAX_INPUT_CHARS:
         return Comparison.undecided("answer over size limit", method="size_limit")
-    g, p = normalise(gold), normalise(pred)
-    if not g:
-        return Comparison.undecided("gold answer empty after normalisation", method="input")
-    if not p:
-        return Comparison(False, UNPARSEABLE_CONFIDENCE, "input", "unparseable answer")
-    p = computation_result(p)  # "35 + 70 = 105": the answer is the last side
-    p, g = _decimal_commas(p, g)
+    pair = normalised_pair(pred, gold)
+    if isinstance(pair, Comparison):
+        return pair
+    p, g = pair
     if p == g:
         return Comparison(True, 1.0, "exact")
     try:
@@ -192,6 +203,18 @@ def _prepare(pred: Any, gold: Any, tol: float, percent_question: bool = False) -
         # symbols and spend milliseconds deciding what is plain from here.
         return Comparison(False, 1.0, "non_numeric", "a word answer for a numeric gold")
     return _symbolic_job(p, g, tol)
+
+
+def normalised_pair(pred: str, gold: str) -> tuple[str, str] | Comparison:
+    """The two answers as every stage compares them (normalised; a computation's result; decimal
+    commas read), or the verdict when one is empty after normalisation."""
+    g, p = normalise(gold), normalise(pred)
+    if not g:
+        return Comparison.undecided("gold answer empty after normalisation", method="input")
+    if not p:
+        return Comparison(False, UNPARSEABLE_CONFIDENCE, "input", "unparseable answer")
+    p = computation_result(p)  # "35 + 70 = 105": the answer is the last side
+    return _decimal_commas(p, g)
 
 
 # Words with no digit, backslash or operator; constant names that can denote a number are excluded.

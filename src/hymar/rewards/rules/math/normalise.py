@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from hymar.rewards.completion.boxes import matching_brace
 from hymar.rewards.rules.numbers import percent_words_to_sign
@@ -72,6 +73,7 @@ _MATRIX_RE = re.compile(r"\\begin\{pmatrix\}(?P<body>.*?)\\end\{pmatrix\}", re.D
 _DECIMAL_COMMA_RE = re.compile(r"(?P<sign>[+-]?)(?P<int>\d+),(?P<frac>\d+)")
 
 
+@lru_cache(maxsize=8192)  # pure; each gold is normalised once per group, not once per rollout
 def normalise(text: str) -> str:
     """Canonical string form of an answer (see the module docstring for the rules).
 

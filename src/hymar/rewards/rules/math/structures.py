@@ -83,7 +83,37 @@ def structure(s: str) -> Struct | None:
     items = tuple(split_top(s, thousands=True))
     if len(items) > 1:
         return _checked(Struct("list", "", items))
+    plus_minus = _plus_minus(s)
+    if plus_minus is not None:
+        return Struct("list", "", plus_minus)
     return None
+
+
+def _plus_minus(s: str) -> tuple[str, str] | None:
+    """``\\pm 2`` is the list -2, 2; ``1 \\pm \\sqrt{2}`` is 1 - \\sqrt{2}, 1 + \\sqrt{2}: one \\pm at the
+    top level (outside brackets and braces), read once as ``-`` and once as ``+`` where it stands."""
+    at = s.find("\\pm")
+    if at < 0 or s.find("\\pm", at + 3) >= 0 or s[at + 3 : at + 4].isalpha():
+        return None
+    if _open_at(s, at):
+        return None  # inside brackets or braces: "\\frac{1 \\pm \\sqrt{5}}{2}" is one expression's two values
+    head, tail = s[:at].strip(), s[at + 3 :].strip()
+    if not tail or any(ch in head + tail for ch in ",;=<>"):
+        return None
+    if not head:
+        return (f"-{tail}", tail)
+    return (f"{head} - {tail}", f"{head} + {tail}")
+
+
+def _open_at(s: str, at: int) -> bool:
+    """True when position ``at`` of ``s`` lies inside a bracket or brace."""
+    depth = 0
+    for ch in s[:at]:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+    return depth > 0
 
 
 def _checked(struct: Struct) -> Struct:
