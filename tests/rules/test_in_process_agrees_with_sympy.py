@@ -52,6 +52,10 @@ CLASS_PAIRS = [
     ("\\pm 3", "\\{-2, 2\\}"),
     ("1 \\pm \\sqrt{19}", "1 - \\sqrt{19}, 1 + \\sqrt{19}"),
     ("1 \\pm \\sqrt{10}", "1 \\pm \\sqrt{19}"),
+    # a tuple of names assigned a tuple
+    ("(3,2)", "(p,q)=(3,2)"),
+    ("(3,5)", "(p,q)=(3,2)"),
+    ("(p, q, r) = (3, 2, 7)", "(3,2,7)"),
     # an equation stating a value, against a numeric gold
     ("a + b = 12", "12"),
     ("a + b = 13", "12"),

@@ -180,14 +180,17 @@ def _unwrap_wrappers(s: str) -> str:
     return s
 
 
+_NAME = r"(?:[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?|\\[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?)"
+# a name, or a tuple of names ("(p, q) = (3, 2)": the pair's value is the tuple on the right)
 _VAR_RE = re.compile(
-    r"(?P<v>[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?|\\[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?)\s*(?:=|\\in(?![A-Za-z]))\s*(?P<rhs>.+)",
+    rf"(?P<v>{_NAME}|\(\s*{_NAME}(?:\s*,\s*{_NAME})+\s*\))\s*(?:=|\\in(?![A-Za-z]))\s*(?P<rhs>.+)",
     re.DOTALL,
 )
 
 
 def strip_variable(s: str) -> tuple[str | None, str]:
-    """``"x = 2"`` -> ("x", "2"); ``"x \\in [1,3)"`` -> ("x", "[1,3)"); anything else -> (None, s)."""
+    """``"x = 2"`` -> ("x", "2"); ``"x \\in [1,3)"`` -> ("x", "[1,3)"); ``"(p, q) = (3, 2)"`` ->
+    ("(p, q)", "(3, 2)"); anything else -> (None, s)."""
     m = _VAR_RE.fullmatch(s)
     if m is None or "=" in m.group("rhs"):
         return None, s
