@@ -35,11 +35,10 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    from hymar.rewards.hybrid import PRESETS, preset_path
+    from hymar.rewards.presets import preset_names, preset_summary
 
-    for name in PRESETS:
-        first = preset_path(name).read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
-        print(f"{name:<24} {first}")
+    for name in preset_names():
+        print(f"{name:<24} {preset_summary(name)}")
     return EXIT_OK
 
 
@@ -50,6 +49,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         description="Hybrid, multi-aspect rewards for RL alignment of multimodal LLMs.",
     )
     from hymar import __version__
+    from hymar.rewards.presets import DEFAULT_PRESET, preset_names
 
     parser.add_argument("--version", action="version", version=f"hymar {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -75,8 +75,8 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     source.add_argument("--config", help="reward config YAML (see docs/config.md)")
     source.add_argument(
         "--preset",
-        default="harmo",
-        help="built-in reward: harmo, model-only, rule-only, hybrid, hybrid-aspects, hybrid-aspects-length",
+        default=DEFAULT_PRESET,
+        help=f"built-in reward: {', '.join(preset_names())}",
     )
     score.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="override a config field, e.g. hybrid.blend_threshold=0.9"

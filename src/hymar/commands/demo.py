@@ -52,7 +52,7 @@ def settings_from_args(args: argparse.Namespace) -> DemoSettings:
         changes["seeds"] = args.seeds
         changes["preset_seeds"] = ()
     if args.presets:
-        from hymar.rewards.hybrid import preset_path
+        from hymar.rewards.presets import preset_path
 
         presets = tuple(p.strip() for p in args.presets.split(",") if p.strip())
         for name in presets:

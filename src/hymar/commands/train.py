@@ -104,7 +104,7 @@ def build_reward(args: argparse.Namespace) -> Any:
             raise ValueError("--set needs --preset or --config")
         return None
     if args.config is None and not args.set:
-        from hymar.rewards.hybrid import preset_path
+        from hymar.rewards.presets import preset_path
 
         preset_path(args.preset)  # an unknown name fails here, before any model is loaded
         return args.preset

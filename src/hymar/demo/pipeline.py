@@ -69,7 +69,8 @@ def model_override(rm_dir: str | Path) -> dict[str, Any]:
 
 def preset_reward(preset: str, rm_dir: str | Path) -> Any:
     """The `HybridReward` of ``preset`` with its "model" component (if it has one) set to the RM."""
-    from hymar.rewards.hybrid import HybridReward, load_preset
+    from hymar.rewards.hybrid import HybridReward
+    from hymar.rewards.presets import load_preset
 
     has_model = "model" in load_preset(preset).components
     return HybridReward.from_preset(preset, model_override(rm_dir) if has_model else None)

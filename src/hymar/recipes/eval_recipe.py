@@ -156,10 +156,10 @@ class RewardSpec(_Strict):
     @field_validator("preset")
     @classmethod
     def _preset(cls, value: str | None) -> str | None:
-        from hymar.rewards.hybrid import PRESETS
+        from hymar.rewards.presets import preset_names
 
-        if value is not None and value not in PRESETS:
-            raise ValueError(f"unknown preset {value!r}; choose one of: {', '.join(PRESETS)}")
+        if value is not None and value not in preset_names():
+            raise ValueError(f"unknown preset {value!r}; choose one of: {', '.join(preset_names())}")
         return value
 
 

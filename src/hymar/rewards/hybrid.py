@@ -32,11 +32,9 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import replace
-from importlib import resources
 from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
@@ -54,39 +52,23 @@ from hymar.rewards.guard import (
     default_failure_threshold,
     default_timeout_s,
 )
+from hymar.rewards.presets import DEFAULT_PRESET, deep_merge, load_preset, preset_names
 from hymar.rewards.registry import build_component
 from hymar.rewards.types import RewardResult, Sample, Score, default_groups
 
-PRESETS = ("harmo", "model-only", "rule-only", "hybrid", "hybrid-aspects", "hybrid-aspects-length")
 HYBRID = "hybrid"
-
-
-def preset_path(name: str) -> Path:
-    if name not in PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
-    return Path(str(resources.files("hymar") / "presets" / f"{name}.yaml"))
-
-
-def load_preset(name: str, overrides: Mapping[str, Any] | None = None) -> RewardConfig:
-    """The preset's config with ``overrides`` deep-merged into it (a value of None deletes a key)."""
-    import yaml
-
-    data = yaml.safe_load(preset_path(name).read_text(encoding="utf-8"))
-    if overrides:
-        data = _deep_merge(data, overrides)
-    return load_config(data)
 
 
 def load_reward_config(
     *, config: str | Path | None = None, preset: str | None = None, overrides: Mapping[str, Any] | None = None
 ) -> RewardConfig:
-    """A config file or a preset (default "harmo"), with ``overrides`` deep-merged into it."""
+    """A config file or a preset (default `DEFAULT_PRESET`), with ``overrides`` deep-merged into it."""
     if config is not None:
         data = read_config_file(config)
         if overrides and isinstance(data, dict):
-            data = _deep_merge(data, overrides)
+            data = deep_merge(data, overrides)
         return load_config(data, origin=str(config))
-    return load_preset(preset or "harmo", overrides)
+    return load_preset(preset or DEFAULT_PRESET, overrides)
 
 
 class HybridReward:
@@ -300,11 +282,11 @@ def resolve_reward(reward: Any) -> Any:
     """
     if isinstance(reward, (str, PathLike)):
         text = fspath(reward)
-        if text in PRESETS:
+        if text in preset_names():
             return HybridReward.from_preset(text)
         if Path(text).is_file():
             return HybridReward.from_config(text)
-        raise ValueError(f"{text!r} is neither a preset ({', '.join(PRESETS)}) nor an existing reward config file")
+        raise ValueError(f"{text!r} is neither a preset ({', '.join(preset_names())}) nor an existing reward config file")
     if isinstance(reward, Mapping):
         return HybridReward.from_config(reward)
     if callable(reward) and hasattr(reward, "component_names"):
@@ -394,15 +376,3 @@ def _load_calibration(config: RewardConfig):
         return DomainCalibration.load(config.calibration.path)
     except (OSError, ValueError) as err:
         raise ConfigError(f"calibration.path: cannot load {config.calibration.path!r}: {err}") from err
-
-
-def _deep_merge(base: Any, override: Any) -> Any:
-    if not isinstance(base, dict) or not isinstance(override, Mapping):
-        return copy.deepcopy(override)
-    merged = dict(base)
-    for key, value in override.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = _deep_merge(merged.get(key), value)
-    return merged
