@@ -49,7 +49,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         description="Hybrid, multi-aspect rewards for RL alignment of multimodal LLMs.",
     )
     from hymar import __version__
-    from hymar.rewards.presets import DEFAULT_PRESET, preset_names
+    from hymar.commands.reward_args import add_reward_arguments
 
     parser.add_argument("--version", action="version", version=f"hymar {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -71,16 +71,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         help="output JSONL ('-' for stdout); a regular file is replaced atomically, a FIFO or device is written "
         "directly, a symlink is followed (its target is written)",
     )
-    source = score.add_mutually_exclusive_group()
-    source.add_argument("--config", help="reward config YAML (see docs/config.md)")
-    source.add_argument(
-        "--preset",
-        default=DEFAULT_PRESET,
-        help=f"built-in reward: {', '.join(preset_names())}",
-    )
-    score.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="override a config field, e.g. hybrid.blend_threshold=0.9"
-    )
+    add_reward_arguments(score)
     score.add_argument("--batch-size", type=int, default=256, help="samples per reward call (groups stay whole)")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary table")
     score.set_defaults(func=cmd_score)

@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from hymar.eval.evaluate import EvalResult, score_generations
+from hymar.eval.evaluate import score_generations
+from hymar.eval.result import EvalResult
 from hymar.rewards.base import PerSampleComponent
 from hymar.rewards.config import load_config
 from hymar.rewards.hybrid import HybridReward

@@ -161,7 +161,7 @@ class TestRunSFT:
             run_sft(tiny_vlm, data.select([]), tmp_path / "x")
 
     def test_bad_model_path_named(self, data, tmp_path):
-        from hymar.rewards.model.errors import ModelLoadError
+        from hymar.models.errors import ModelLoadError
 
         with pytest.raises(ModelLoadError, match="nowhere"):
             run_sft(tmp_path / "nowhere", data, tmp_path / "x")

@@ -14,7 +14,7 @@ A result may be a float or a dict with a ``"score"`` key; every other key is col
 validation metrics). ``reward_kwargs`` come from ``custom_reward_function.reward_kwargs`` in the config.
 
 The reward is chosen, first match wins, by ``extra_info["hymar_preset"]``, the ``hymar_preset`` reward
-kwarg, the ``HYMAR_PRESET`` environment variable, else "rule-only". Each value may be a preset name or a
+kwarg, the ``HYMAR_PRESET`` environment variable, else `DEFAULT_PRESET` ("harmo"). Each value may be a preset name or a
 path to a reward config; reward objects are built once per process and cached.
 
 Returned dict: ``score`` (the total; 0.0 where the hybrid total is undefined, because verl has no way to
@@ -39,12 +39,12 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from hymar.rewards.hybrid import resolve_reward
+from hymar.rewards.presets import DEFAULT_PRESET
 from hymar.rewards.isolation import score_isolated
 from hymar.rewards.types import RewardResult, Sample
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PRESET = "rule-only"
 ENV_VAR = "HYMAR_PRESET"
 PRESET_KEY = "hymar_preset"
 GROUP_KEYS = ("hymar_group", "uid", "group")

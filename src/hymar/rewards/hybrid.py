@@ -44,7 +44,6 @@ from hymar.rewards.config import (
     ConfigError,
     RewardConfig,
     load_config,
-    read_config_file,
 )
 from hymar.rewards.guard import (
     ComponentGuard,
@@ -52,23 +51,11 @@ from hymar.rewards.guard import (
     default_failure_threshold,
     default_timeout_s,
 )
-from hymar.rewards.presets import DEFAULT_PRESET, deep_merge, load_preset, preset_names
+from hymar.rewards.presets import load_preset, preset_names
 from hymar.rewards.registry import build_component
 from hymar.rewards.types import RewardResult, Sample, Score, default_groups
 
 HYBRID = "hybrid"
-
-
-def load_reward_config(
-    *, config: str | Path | None = None, preset: str | None = None, overrides: Mapping[str, Any] | None = None
-) -> RewardConfig:
-    """A config file or a preset (default `DEFAULT_PRESET`), with ``overrides`` deep-merged into it."""
-    if config is not None:
-        data = read_config_file(config)
-        if overrides and isinstance(data, dict):
-            data = deep_merge(data, overrides)
-        return load_config(data, origin=str(config))
-    return load_preset(preset or DEFAULT_PRESET, overrides)
 
 
 class HybridReward:

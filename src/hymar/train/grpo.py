@@ -54,6 +54,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hymar.rewards.presets import DEFAULT_PRESET
+
 METRICS_FILE = "grpo_metrics.json"
 STATE_FILE = "trainer_state.json"
 LOG_DIR = "logs"
@@ -62,7 +64,6 @@ LOG_DIR = "logs"
 ADVANTAGES = {"harmo": "none", "grpo": "group", "batch": "batch"}
 #: ``GRPOConfig.loss_type`` values of TRL 1.16
 LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
-DEFAULT_PRESET = "hybrid-aspects-length"
 #: at most this many dataset rows (one per task tag) are scored once before training, so the reward's
 #: models load before the first step (see `hymar.train.grpo_timing.warm_reward`)
 WARMUP_ROWS = 8
