@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from hymar.data.benchmarks.grading import Grading
-from hymar.rewards.types import Score
+from hymar.rewards.base import PerSampleComponent
+from hymar.rewards.types import Sample, Score
 
 # a plain number as ChartQA's relaxed metric reads one: sign, digits (optional thousands commas),
 # decimals, exponent, optional percent sign. Anchored, no nested quantifiers: linear.
@@ -56,7 +60,7 @@ def grade(
     scores = []
     for gold in golds:
         score = verify(completion, gold, task=task, prompt=prompt, tolerance=grading.tolerance)
-        if score.valid and score.value is not None and score.value >= 0.5:
+        if score.correct:
             return _with_gold(score, gold, len(golds))
         scores.append(score)
     if grading.relaxed_numeric:
@@ -105,3 +109,35 @@ def _with_gold(score: Score, gold: str, n_golds: int) -> Score:
     if n_golds == 1:
         return score
     return Score(score.value, score.confidence, score.valid, {**score.info, "gold": gold, "golds": n_golds})
+
+
+@dataclass(frozen=True)
+class GradedAccuracy(PerSampleComponent):
+    """The rule verifier against every acceptable gold of a benchmark row (`grade`), as a component.
+
+    The row's `Grading` travels in ``Sample.metadata["grading"]`` (absent: one gold, default
+    tolerance). Not applicable where the sample is not verifiable (no gold answer, or an open-ended
+    task). Evaluation names it by its "module:attr" path in the reward it scores with.
+    """
+
+    name = "graded_accuracy"
+    default_failure_threshold = None  # local and bounded in time, like the verifier it wraps
+
+    def score_one(self, sample: Sample) -> Score:
+        if not is_verifiable(sample.answer, sample.task):
+            return Score.not_applicable("not verifiable (no gold answer, or an open-ended task)")
+        grading = sample.metadata.get("grading") if isinstance(sample.metadata, Mapping) else None
+        return grade(
+            sample.completion,
+            sample.answer,
+            task=sample.task,
+            prompt=sample.prompt_text,
+            grading=grading if isinstance(grading, Grading) else Grading(),
+        )
+
+
+def is_verifiable(answer: Any, task: Any) -> bool:
+    """A gold answer that is not blank, and a task that is not open-ended."""
+    from hymar.rewards.rules.answer_type import normalize_task
+
+    return answer is not None and str(answer).strip() != "" and normalize_task(task) != "open"

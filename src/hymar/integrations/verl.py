@@ -41,7 +41,7 @@ from typing import Any
 from hymar.rewards.hybrid import resolve_reward
 from hymar.rewards.presets import DEFAULT_PRESET
 from hymar.rewards.isolation import score_isolated
-from hymar.rewards.types import RewardResult, Sample
+from hymar.rewards.types import Reward, RewardResult, Sample
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def _acc(result: RewardResult, i: int) -> float:
     for name in _ACC_SOURCES:
         if name in result.components:
             s = result.components[name][i]
-            return 1.0 if s.applies and s.value >= 0.5 else 0.0
+            return 1.0 if s.correct else 0.0
     return 0.0
 
 
@@ -225,7 +225,7 @@ def compute_score_batch(
     return out
 
 
-def _score(reward: Any, samples: list[Sample], groups: list[Hashable]) -> RewardResult:
+def _score(reward: Reward, samples: list[Sample], groups: list[Hashable]) -> RewardResult:
     scored = score_isolated(reward, samples, groups)
     if scored.failed:
         reason = next(e for e in scored.errors if e is not None)

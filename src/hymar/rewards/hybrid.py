@@ -53,7 +53,7 @@ from hymar.rewards.guard import (
 )
 from hymar.rewards.presets import load_preset, preset_names
 from hymar.rewards.registry import build_component
-from hymar.rewards.types import RewardResult, Sample, Score, default_groups
+from hymar.rewards.types import Reward, RewardResult, RewardSpec, Sample, Score, default_groups
 
 HYBRID = "hybrid"
 
@@ -83,6 +83,28 @@ class HybridReward:
         return cls(load_config(dict(source) if isinstance(source, Mapping) else source))
 
     @property
+    def model_component(self) -> str | None:
+        """The name of the model-based component: the hybrid's ``model``, else the first component
+        that declares ``uses_model``; None when there is none."""
+        if self.config.hybrid is not None and self.config.hybrid.model is not None:
+            return self.config.hybrid.model
+        return next((n for n, c in self.components.items() if c.uses_model), None)
+
+    def scoring_model_everywhere(self) -> HybridReward:
+        """This reward with its model component scored on every sample (``hybrid.score_model: all``).
+
+        Totals are unchanged (routing reads the model only where it needs it); evaluation uses it to
+        report the model's score on every row from the same pass. The built components are shared.
+        """
+        cfg = self.config.hybrid
+        if cfg is None or cfg.score_model == "all":
+            return self
+        config = self.config.model_copy(update={"hybrid": cfg.model_copy(update={"score_model": "all"})})
+        twin = HybridReward(config, components=self.components)
+        twin.calibration = self.calibration
+        return twin
+
+    @property
     def component_names(self) -> list[str]:
         names = list(self.components)
         if self.config.hybrid is not None:
@@ -97,7 +119,7 @@ class HybridReward:
         deferred = []
         routed_model = self._routed_model()
         for name, component in self.components.items():
-            if _needs_correctness(component):
+            if component.needs_correctness:
                 deferred.append(name)
             elif name != routed_model:
                 scores[name] = self.guards[name].score(samples, groups)
@@ -172,7 +194,7 @@ class HybridReward:
         source = scores.get(cfg.rule) if cfg is not None and cfg.rule else scores.get("accuracy")
         if source is None:
             return [None] * len(next(iter(scores.values()), []))
-        return [bool(s.value >= 0.5) if s.applies else None for s in source]
+        return [s.correct for s in source]
 
     def _weighted_terms(self, scores: Mapping[str, list[Score]], groups: list[Hashable]) -> dict[str, list[float | None]]:
         """Per weighted term, per sample: weight * value, or None where the term is masked."""
@@ -208,7 +230,7 @@ class HybridReward:
         assert cfg is not None and cfg.rule and cfg.model
         rule, model = scores[cfg.rule], scores[cfg.model]
         rm = [s.value if s.applies else None for s in model]
-        correct = [bool(s.value >= 0.5) if s.applies else None for s in rule]
+        correct = [s.correct for s in rule]
         stratified = hero_stratify(rm, correct, groups, alpha=self.config.hero.alpha, beta=self.config.hero.beta)
         weights = hero_weights(rm, groups) if self.config.hero.weighting else [1.0] * len(groups)
         if HYBRID in values:
@@ -254,7 +276,7 @@ class HybridReward:
         return self.calibration
 
 
-def resolve_reward(reward: Any) -> Any:
+def resolve_reward(reward: RewardSpec) -> Reward:
     """Turn a reward spec into a callable hybrid reward.
 
     Args:
@@ -276,16 +298,12 @@ def resolve_reward(reward: Any) -> Any:
         raise ValueError(f"{text!r} is neither a preset ({', '.join(preset_names())}) nor an existing reward config file")
     if isinstance(reward, Mapping):
         return HybridReward.from_config(reward)
-    if callable(reward) and hasattr(reward, "component_names"):
+    if isinstance(reward, Reward):
         return reward
     raise TypeError(f"expected a HybridReward, preset name, config path or mapping, got {type(reward).__name__}")
 
 
 # ---------------------------------------------------------------------- helpers
-def _needs_correctness(component: RewardComponent) -> bool:
-    return callable(getattr(component, "score_with_correctness", None))
-
-
 def _guard(name: str, component: RewardComponent, config: RewardConfig) -> ComponentGuard:
     """The component wrapped in its deadline and circuit breaker (see `hymar.rewards.guard`)."""
     spec = config.components[name]

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
-from hymar.rewards.types import Sample, Score, default_groups, group_indices
+from hymar.rewards.types import CORRECT_AT, Sample, Score, default_groups, group_indices
 
 UNITS = ("chars", "words", "tokens")
 REFERENCES = ("fixed", "group_correct_mean", "group_min_max")
@@ -253,13 +253,13 @@ def linear_decay(progress: float) -> float:
 
 
 def _as_correct(value: Any) -> bool | None:
-    """bool (incl. numpy bool) as is; a finite number as an accuracy score (>= 0.5 is correct)."""
+    """bool (incl. numpy bool) as is; a finite number as an accuracy score (correct from `CORRECT_AT`)."""
     if value is None:
         return None
     if type(value).__name__ in ("bool", "bool_"):
         return bool(value)
     if isinstance(value, int | float) and math.isfinite(value):
-        return value >= 0.5
+        return value >= CORRECT_AT
     return None
 
 
@@ -284,6 +284,8 @@ class LengthPenalty(RewardComponent):
     """
 
     name = "length"
+    needs_correctness = True  # group-relative: active only in groups with a correct rollout
+    default_failure_threshold = None  # a pure function of the group: no breaker unless configured
 
     def __init__(
         self,

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from hymar.rewards.presets import DEFAULT_PRESET
+from hymar.rewards.types import RewardSpec
 
 METRICS_FILE = "grpo_metrics.json"
 STATE_FILE = "trainer_state.json"
@@ -208,7 +209,7 @@ def _checkpointing_kwargs(enabled: bool) -> dict[str, bool]:
     return {key: enabled}
 
 
-def _reward_label(reward: Any) -> str:
+def _reward_label(reward: RewardSpec) -> str:
     return str(reward) if isinstance(reward, (str, Path)) else type(reward).__name__
 
 
@@ -232,7 +233,7 @@ class GRPORecipe:
         train_dataset: Any,
         out_dir: str | Path,
         *,
-        reward: Any = DEFAULT_PRESET,
+        reward: RewardSpec = DEFAULT_PRESET,
         settings: GRPOSettings = GRPOSettings(),
         callbacks: Sequence[Any] = (),
     ):
@@ -425,7 +426,7 @@ def run_grpo(
     train_dataset: Any,
     out_dir: str | Path,
     *,
-    reward: Any = DEFAULT_PRESET,
+    reward: RewardSpec = DEFAULT_PRESET,
     settings: GRPOSettings | None = None,
     callbacks: Sequence[Any] = (),
     resume: bool | str | Path | None = None,

@@ -211,7 +211,7 @@ def calibration_samples(rows: Sequence[Mapping[str, Any]], seed: int = 0) -> lis
                 continue
             image = row.get("image")
             sample = Sample(row["prompt"], completion, () if image is None else (image,), answer=row["answer"], task=row.get("task"))
-            out.append((sample, float(verdict.value >= 0.5), row.get("task") or "default"))
+            out.append((sample, float(bool(verdict.correct)), row.get("task") or "default"))
     return out
 
 

@@ -48,6 +48,7 @@ class InstructionAdherence(PerSampleComponent):
     """
 
     name = "adherence"
+    default_failure_threshold = None  # a pure function of the sample: no breaker unless configured
 
     aspects: Sequence[str] = DEFAULT_ASPECTS
     weights: Mapping[str, float] | None = None

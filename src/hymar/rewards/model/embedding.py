@@ -132,6 +132,7 @@ class EmbeddingSimilarity(RewardComponent):
     """
 
     name = "similarity"
+    uses_model = True
 
     def __init__(
         self,

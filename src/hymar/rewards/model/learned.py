@@ -85,6 +85,7 @@ class LearnedRewardModel(RewardComponent):
     """
 
     name = "reward_model"
+    uses_model = True
 
     def __init__(
         self,
