@@ -1,7 +1,8 @@
-"""The `hymar` command line: `hymar score` (and, as they land, train-rm, train, eval, demo, serve).
+"""The `hymar` command line: `score` and `presets` here, and one module per further subcommand in
+`hymar.commands` (build-model, train-rm, train, eval, demo, serve; see `COMMANDS`).
 
 Heavy imports happen inside the subcommands so `hymar --help` and `hymar score --preset rule-only`
-start fast.
+start fast. Adding a command: docs/architecture.md, "Extension points".
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ A length that cannot be measured (tokenizer error) gives ``Score.invalid``.
 Sources: DAPO (arXiv 2503.14476, Eq. 13), Kimi k1.5 (arXiv 2501.12599, Sec. 2.3.3; also
 open-r1 ``len_reward``), open-r1 ``get_cosine_scaled_reward`` (huggingface/open-r1
 src/open_r1/rewards.py; from "Demystifying Long CoT", arXiv 2502.03373), and our reconstruction
-of the HARMO penalty (arXiv 2510.05283; see /work/shared/PAPER.md).
+of the HARMO penalty (arXiv 2510.05283 describes a group-relative, two-sided penalty with P_max and
+tau and no formula; `band_penalty` is our reading, docs/length.md).
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ LENGTH_PRESETS: dict[str, LengthPenaltyConfig] = {
 
 
 def band_penalty(length: float, ref: float, tau: float, p_max: float, sides: str = "both") -> float:
-    """HARMO-style banded penalty (our reconstruction, PAPER.md part 4).
+    """HARMO-style banded penalty (our reconstruction of arXiv 2510.05283, which gives no formula).
 
     Args:
         length: the rollout's length L.
