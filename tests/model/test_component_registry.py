@@ -2,7 +2,7 @@
 
 It lives beside the model tests because two built-ins need a model folder or a judge endpoint to be
 built at all; every other name must build with no arguments. A new built-in that needs arguments
-adds them to `REQUIRED_ARGS`, so nothing can be registered without being exercised here.
+adds them to the `required_args` fixture, so nothing can be registered without being exercised here.
 """
 
 from __future__ import annotations
