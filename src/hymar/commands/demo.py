@@ -68,7 +68,7 @@ def settings_from_args(args: argparse.Namespace) -> DemoSettings:
 def run(args: argparse.Namespace) -> int:
     """Run the demo; prints the accuracy table and the total wall time."""
     from hymar.demo.pipeline import run_demo
-    from hymar.demo.report import REPORT_FILE
+    from hymar.demo.results import REPORT_FILE
 
     try:
         settings = settings_from_args(args)
