@@ -156,7 +156,6 @@ class TestBenchLoader:
 
 @pytest.mark.slow
 def test_hymar_verifier_agrees_with_labels():
-    pytest.importorskip("hymar.rewards.rules.verifier", reason="hymar's rule verifier is not importable yet")
     bench = _bench_module()
     cases = bench.load_cases(DATA)
     verifier = bench.make_hymar()

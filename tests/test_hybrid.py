@@ -10,7 +10,8 @@ import pytest
 
 from hymar.rewards.base import RewardComponent
 from hymar.rewards.config import ConfigError, load_config
-from hymar.rewards.hybrid import PRESETS, HybridReward, load_preset
+from hymar.rewards.hybrid import HybridReward
+from hymar.rewards.presets import load_preset, preset_names
 from hymar.rewards.types import Sample, Score
 
 
@@ -149,7 +150,7 @@ class TestConfigErrors:
         with pytest.raises(KeyError, match="did you mean 'accuracy'"):
             HybridReward.from_config({"components": {"acc": {"type": "accuracyy"}}})
 
-    @pytest.mark.parametrize("name", PRESETS)
+    @pytest.mark.parametrize("name", preset_names())
     def test_presets_validate(self, name):
         config = load_preset(name)
         assert "accuracy" in config.components  # every preset scores and logs accuracy

@@ -1,7 +1,8 @@
-"""The `hymar` command line: `hymar score` (and, as they land, train-rm, train, eval, demo, serve).
+"""The `hymar` command line: `score` and `presets` here, and one module per further subcommand in
+`hymar.commands` (build-model, train-rm, train, eval, demo, serve; see `COMMANDS`).
 
 Heavy imports happen inside the subcommands so `hymar --help` and `hymar score --preset rule-only`
-start fast.
+start fast. Adding a command: docs/architecture.md, "Extension points".
 """
 
 from __future__ import annotations
@@ -35,11 +36,10 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    from hymar.rewards.hybrid import PRESETS, preset_path
+    from hymar.rewards.presets import preset_names, preset_summary
 
-    for name in PRESETS:
-        first = preset_path(name).read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
-        print(f"{name:<24} {first}")
+    for name in preset_names():
+        print(f"{name:<24} {preset_summary(name)}")
     return EXIT_OK
 
 
@@ -50,6 +50,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         description="Hybrid, multi-aspect rewards for RL alignment of multimodal LLMs.",
     )
     from hymar import __version__
+    from hymar.commands.reward_args import add_reward_arguments
 
     parser.add_argument("--version", action="version", version=f"hymar {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -71,16 +72,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         help="output JSONL ('-' for stdout); a regular file is replaced atomically, a FIFO or device is written "
         "directly, a symlink is followed (its target is written)",
     )
-    source = score.add_mutually_exclusive_group()
-    source.add_argument("--config", help="reward config YAML (see docs/config.md)")
-    source.add_argument(
-        "--preset",
-        default="harmo",
-        help="built-in reward: harmo, model-only, rule-only, hybrid, hybrid-aspects, hybrid-aspects-length",
-    )
-    score.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="override a config field, e.g. hybrid.blend_threshold=0.9"
-    )
+    add_reward_arguments(score)
     score.add_argument("--batch-size", type=int, default=256, help="samples per reward call (groups stay whole)")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary table")
     score.set_defaults(func=cmd_score)

@@ -8,13 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hymar.rewards.aspects import (
-    InstructionAdherence,
-    aspect_names,
-    get_aspect,
-    score_aspects,
-)
+from hymar.rewards.aspects import InstructionAdherence, score_aspects
 from hymar.rewards.aspects.adherence import DEFAULT_ASPECTS, combine
+from hymar.rewards.registry import aspect_names, build_component
 from hymar.rewards.types import Sample, Score
 
 SAMPLES = [
@@ -97,10 +93,10 @@ def test_combine(scores, value, confidence, valid, reason):
     assert (out.value, out.confidence, out.valid) == (value, confidence, valid)
 
 
-@pytest.mark.parametrize("name", aspect_names())
+@pytest.mark.parametrize("name", [*aspect_names(), "adherence"])
 def test_picklable_round_trip_same_scores(name):
     # reason: rollout workers spawn, so every component must survive pickling unchanged
-    component = get_aspect(name)
+    component = build_component(name)
     clone = pickle.loads(pickle.dumps(component))
     assert type(clone) is type(component)
     assert clone(SAMPLES) == component(SAMPLES)

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from hymar.rewards.aspects import InstructionAdherence, get_aspect, parse_constraints
+from hymar.rewards.aspects import InstructionAdherence, parse_constraints
+from hymar.rewards.registry import build_component
 from hymar.rewards.aspects.language_detect import detect_language
 from hymar.rewards.aspects.phrasings import recognise
 from hymar.rewards.aspects.text_stats import count_sentences, count_words
@@ -61,7 +62,7 @@ def test_score_long_prompt_and_completion_fast(name):
     sample = Sample(prompt="Answer with a single word. " + text, completion=text)
     start = time.perf_counter()
     InstructionAdherence().score_one(sample)
-    get_aspect("format", style="boxed").score_one(sample)
+    build_component("format", {"style": "boxed"}).score_one(sample)
     elapsed = time.perf_counter() - start
     assert elapsed < BUDGET_S, f"{name}: {elapsed:.2f}s"
 
@@ -69,5 +70,5 @@ def test_score_long_prompt_and_completion_fast(name):
 def test_json_form_on_long_completion_fast():
     sample = Sample(prompt="Respond in JSON.", completion=HOSTILE["json_braces"])
     start = time.perf_counter()
-    score = get_aspect("answer_form", max_json_chars=SIZE + 10).score_one(sample)
+    score = build_component("answer_form", {"max_json_chars": SIZE + 10}).score_one(sample)
     assert time.perf_counter() - start < BUDGET_S and score.value == 0.0

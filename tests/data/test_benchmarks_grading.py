@@ -7,7 +7,8 @@ import json
 import pytest
 
 from hymar.eval.evaluate import score_generations
-from hymar.eval.grading import Grading, grade, grading_from_metadata, plain_number
+from hymar.data.benchmarks.grading import Grading, grading_from_metadata
+from hymar.eval.grading import grade, plain_number
 
 # (text, expected value, reason)
 NUMBERS = [

@@ -63,7 +63,7 @@ def test_bad_options_fail_before_training(tmp_path, argv, capsys):
 )
 def test_presets_take_the_trained_rm_by_path(tmp_path, preset, model_type):
     from hymar.demo.pipeline import model_override
-    from hymar.rewards.hybrid import load_preset
+    from hymar.rewards.presets import load_preset
 
     (tmp_path / "calibration.json").write_text("{}")
     overrides = model_override(tmp_path) if "model" in load_preset(preset).components else None

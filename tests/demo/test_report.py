@@ -1,4 +1,4 @@
-"""`hymar.demo.report` on hand-made inputs: aggregation over seeds, hacking signs, target check, markdown."""
+"""`hymar.demo.results` and `hymar.demo.report` on hand-made inputs: aggregation over seeds, hacking signs, target check, markdown."""
 
 from __future__ import annotations
 
@@ -6,13 +6,8 @@ import json
 
 import pytest
 
-from hymar.demo.report import (
-    build_results,
-    hacking_signs,
-    render_report,
-    target_check,
-    write_report,
-)
+from hymar.demo.report import render_report, write_report
+from hymar.demo.results import build_results, hacking_signs, target_check
 
 DOMAINS = ("counting", "arithmetic", "chart", "choice")
 
@@ -26,13 +21,13 @@ def _eval(overall: float, *, length: float = 20.0, fmt: float = 1.0, model_rewar
 
 
 def _summary(overall: float, **kwargs) -> dict:
-    from hymar.demo.report import eval_summary
+    from hymar.demo.results import eval_summary
 
     return eval_summary(_eval(overall, **kwargs))
 
 
 def _run(overall: float, **kwargs) -> dict:
-    from hymar.demo.report import aggregate_seeds
+    from hymar.demo.results import aggregate_seeds
 
     return aggregate_seeds([_summary(overall, **kwargs)])
 
@@ -123,7 +118,7 @@ def test_target_check_without_the_full_method():
 
 
 def test_missed_target_is_explained_from_the_results():
-    from hymar.demo.report import diagnose
+    from hymar.demo.results import diagnose
 
     rm_report = {"pairwise_accuracy": {"overall": 0.9, "pairs": 20, "by_aspect": {"correctness": {"accuracy": 0.6}, "adherence": {"accuracy": 1.0}}},
                  "calibration": {"ece_before": 0.15, "ece_after": 0.04, "auroc": 0.59}}

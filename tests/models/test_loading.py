@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from hymar.models.loading import is_multimodal, load_policy
-from hymar.rewards.model.errors import ModelLoadError
+from hymar.models.errors import ModelLoadError
 
 
 class TestMultimodal:

@@ -135,7 +135,7 @@ BAD_RECIPES = [
     ("unknown-grpo-field", lambda d, t: d["grpo"].update(num_gens=8), "grpo.num_gens"),  # not a GRPOSettings field
     ("wrong-type", lambda d, t: d["grpo"].update(num_generations="many"), "grpo.num_generations"),  # not an int
     ("bad-dtype", lambda d, t: d.update(dtype="bf16"), "dtype"),  # dtype takes torch names
-    ("both-reward-sources", lambda d, t: d["reward"].update(config="r.yaml"), "reward: Value error, give exactly one"),
+    ("both-reward-sources", lambda d, t: d["reward"].update(config="r.yaml"), "reward: give exactly one"),
     ("unknown-preset", lambda d, t: d["reward"].update(preset="harmoo"), "unknown preset 'harmoo'"),  # not a preset
     ("unknown-component-type", lambda d, t: d["reward"].update(set=["components.format.type=formatt"]), "components.format.type"),
     ("bad-column-target", lambda d, t: d["dataset"]["column_map"].update(problem="question"), "dataset.column_map.problem"),

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hymar.rewards.rules.extract import extract_answer
 from hymar.rewards.rules.verifier import verify
 from hymar.rewards.types import Score
-
-HAS_MATH = importlib.util.find_spec("hymar.rewards.rules.math") is not None
-needs_math = pytest.mark.skipif(not HAS_MATH, reason="hymar.rewards.rules.math not available yet")
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -73,7 +67,6 @@ def test_own_letter_gold_is_correct(gold, wrap):
     assert score.valid and score.value == 1.0, score
 
 
-@needs_math
 @FUZZ
 @given(
     gold=st.one_of(

@@ -3,7 +3,6 @@ with a reason or wrong -- from the main thread and from a worker thread (no sign
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 import time
 
@@ -14,7 +13,6 @@ from hymar.rewards.rules.verifier import verify
 from hymar.rewards.types import Score
 
 BUDGET_S = 2.0
-HAS_MATH = importlib.util.find_spec("hymar.rewards.rules.math") is not None
 # limits raised far above the defaults so the scanners themselves (not the length check) meet the bait
 WIDE = Limits(max_completion_chars=2_000_000, max_answer_chars=2_000_000)
 
@@ -97,13 +95,9 @@ def test_hostile_worker_thread(completion, gold, limits, reason):
 
 @pytest.fixture(scope="module")
 def warm_math():
-    if not HAS_MATH:
-        pytest.skip("hymar.rewards.rules.math not available")
-    from hymar.rewards.rules import math as math_rules
+    from hymar.rewards.rules.math import warm_up
 
-    warm_up = getattr(math_rules, "warm_up", None)
-    if warm_up is not None:
-        warm_up()  # pay the worker's start-up (sympy import) once, outside the timed calls
+    warm_up()  # pay the worker's start-up (sympy import) once, outside the timed calls
 
 
 @pytest.mark.parametrize(("completion", "gold", "limits", "reason"), MATH_HOSTILE, ids=[h[3] for h in MATH_HOSTILE])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 import sys
 import types
@@ -14,9 +13,6 @@ from hymar.rewards.rules.base import Comparison
 from hymar.rewards.rules.limits import Limits
 from hymar.rewards.rules.verifier import AccuracyReward, verify
 from hymar.rewards.types import Sample, Score
-
-HAS_MATH = importlib.util.find_spec("hymar.rewards.rules.math") is not None
-needs_math = pytest.mark.skipif(not HAS_MATH, reason="hymar.rewards.rules.math not available yet")
 
 MCQ = "Which is largest?\nA. 1\nB. 5\nC. 3\nD. black or white"
 
@@ -202,7 +198,6 @@ def warm_math_workers():
     assert warm_up(60.0), "symbolic workers did not start"
 
 
-@needs_math
 @pytest.mark.usefixtures("warm_math_workers")
 class TestRealMath:
     """End to end with H2's compare_math."""

@@ -241,7 +241,7 @@ def test_full_preset_run_logs_every_component_and_checkpoints(tmp_path, tiny_vlm
 def test_a_final_save_cut_short_is_refused_as_a_policy(tmp_path, tiny_vlm, suite):
     """The Trainer writes the final model in place; a save killed midway leaves a folder load_policy refuses."""
     from hymar.models.loading import load_policy
-    from hymar.rewards.model.errors import ModelLoadError
+    from hymar.models.errors import ModelLoadError
     from hymar.train.grpo import GRPORecipe
 
     recipe = GRPORecipe(tiny_vlm, suite["train"], tmp_path / "run", reward=letters_reward(), settings=_quick(max_steps=1))

@@ -376,7 +376,7 @@ class TestTrainedVectorModel:
     def _train_head(backbone, pairs):
         import torch
 
-        from hymar.rewards.model.processor import load_processor
+        from hymar.models.processor import load_processor
         from hymar.rewards.model.vision_rm import VisionRewardModel
         from hymar.train.rm_loop import RMTrainConfig, train_pairs
 

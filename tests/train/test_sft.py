@@ -161,7 +161,7 @@ class TestRunSFT:
             run_sft(tiny_vlm, data.select([]), tmp_path / "x")
 
     def test_bad_model_path_named(self, data, tmp_path):
-        from hymar.rewards.model.errors import ModelLoadError
+        from hymar.models.errors import ModelLoadError
 
         with pytest.raises(ModelLoadError, match="nowhere"):
             run_sft(tmp_path / "nowhere", data, tmp_path / "x")
@@ -187,7 +187,6 @@ def _generate(model_dir, dataset, max_new_tokens=64):
 @pytest.mark.slow
 def test_default_size_on_the_task_suite_learns_the_format_and_part_of_the_answers(tmp_path):
     """The warm start the demo needs: the default tiny policy, SFT on the synthetic suite."""
-    pytest.importorskip("hymar.data.synthetic.suite")
     from hymar.data.synthetic import build_task_suite, task_corpus
     from hymar.models.tiny import build_tiny_vlm
 

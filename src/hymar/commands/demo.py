@@ -52,7 +52,7 @@ def settings_from_args(args: argparse.Namespace) -> DemoSettings:
         changes["seeds"] = args.seeds
         changes["preset_seeds"] = ()
     if args.presets:
-        from hymar.rewards.hybrid import preset_path
+        from hymar.rewards.presets import preset_path
 
         presets = tuple(p.strip() for p in args.presets.split(",") if p.strip())
         for name in presets:
@@ -68,7 +68,7 @@ def settings_from_args(args: argparse.Namespace) -> DemoSettings:
 def run(args: argparse.Namespace) -> int:
     """Run the demo; prints the accuracy table and the total wall time."""
     from hymar.demo.pipeline import run_demo
-    from hymar.demo.report import REPORT_FILE
+    from hymar.demo.results import REPORT_FILE
 
     try:
         settings = settings_from_args(args)

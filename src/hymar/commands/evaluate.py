@@ -15,12 +15,8 @@ import argparse
 import sys
 from typing import Any
 
-from hymar.commands.train import (
-    add_dataset_arguments,
-    add_reward_arguments,
-    build_reward,
-    load_task_dataset,
-)
+from hymar.commands.reward_args import add_reward_arguments, build_reward, reward_source
+from hymar.commands.train import add_dataset_arguments, load_task_dataset
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -140,12 +136,12 @@ def run_recipe(args: argparse.Namespace) -> int:
     if legacy:
         print(f"hymar eval: {', '.join(legacy)} do not apply to a recipe; use --out, or edit {args.policy}", file=sys.stderr)
         return EXIT_ERROR
-    reward = None
-    if args.preset is not None or args.config is not None:
-        reward = {"preset": args.preset, "config": args.config, "set": list(args.set or [])}
-    elif args.set:
-        print("hymar eval: --set needs --preset or --config", file=sys.stderr)
+    try:
+        source = reward_source(args)
+    except ValueError as err:
+        print(f"hymar eval: {err}", file=sys.stderr)
         return EXIT_ERROR
+    reward = None if source is None else source.model_dump()
     try:
         recipe = with_overrides(
             load_eval_recipe(args.policy), origin=f"{args.policy} (with command-line values)", policy=args.policy_override, output_dir=args.out,
@@ -181,8 +177,7 @@ def _evaluate_recipe(recipe: Any, args: argparse.Namespace) -> Any:
 
     reward = None
     if recipe.reward is not None:
-        spec = recipe.reward
-        reward = build_reward(argparse.Namespace(preset=spec.preset, config=spec.config, set=list(spec.set)))
+        reward = recipe.reward.build() if recipe.reward.config is not None or recipe.reward.set else recipe.reward.preset
     ds = recipe.dataset
     data = load_benchmark(
         ds.source, split=ds.split, config=ds.config, column_map=ds.column_map, mapper=ds.mapper, task=ds.task,

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from hymar.commands.reward_args import add_reward_arguments
+
 EXIT_OK, EXIT_USAGE = 0, 2
 TOKEN_ENV = "HYMAR_SERVE_TOKEN"
 
@@ -23,12 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    reward = parser.add_argument_group("reward")
-    source = reward.add_mutually_exclusive_group()
-    source.add_argument("--config", help="reward config YAML (see docs/config.md)")
-    source.add_argument("--preset", default="harmo", help="built-in reward preset (default: %(default)s)")
-    reward.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config field")
-    reward.add_argument("--no-warmup", dest="warmup", action="store_false", help="skip the warm-up call at start")
+    add_reward_arguments(parser)
+    parser.add_argument("--no-warmup", dest="warmup", action="store_false", help="skip the warm-up call at start")
     net = parser.add_argument_group("network")
     net.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     net.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
@@ -56,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the reward, then serve until SIGINT/SIGTERM. Returns the exit code."""
-    from hymar.commands.reward_args import reward_from_args
+    from hymar.commands.reward_args import reward_source
     from hymar.rewards.config import ConfigError
 
     try:
@@ -67,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     try:
+        source = reward_source(args)
         settings = ServeSettings(
             host=args.host,
             port=args.port,
@@ -79,12 +78,12 @@ def run(args: argparse.Namespace) -> int:
             body_timeout=args.body_timeout,
             max_samples=args.max_samples,
             shutdown_timeout=args.shutdown_timeout,
-            reward_name=args.config or args.preset,
+            reward_name=source.label,
             image_root=args.image_root,
             strip_suffixes=tuple(args.strip_suffix),
             serialize=args.serialize,
         )
-        reward = reward_from_args(args)
+        reward = source.build()
     except (ConfigError, ValueError, KeyError, ImportError) as err:
         print(f"hymar serve: {err}", file=sys.stderr)
         return EXIT_USAGE

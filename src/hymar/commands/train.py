@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hymar.commands.reward_args import add_reward_arguments, build_reward
 from hymar.train.grpo import (
     ADVANTAGES,
-    DEFAULT_PRESET,
     LOSS_TYPES,
     METRICS_FILE,
     GRPOSettings,
@@ -87,33 +87,6 @@ def load_task_dataset(args: argparse.Namespace, *, split: str, rows: int) -> Any
     return build_task_suite(sizes["train"], sizes["test"], seed=args.data_seed, image_size=args.image_size, domains=domains)[split]
 
 
-def add_reward_arguments(parser: argparse.ArgumentParser, *, default: str | None) -> None:
-    """--preset / --config / --set, as in `hymar score`."""
-    reward = parser.add_argument_group("reward")
-    source = reward.add_mutually_exclusive_group()
-    source.add_argument("--preset", default=default, help="built-in reward preset" + (" (default: %(default)s)" if default else ""))
-    source.add_argument("--config", default=None, metavar="FILE", help="reward config YAML (see docs/config.md)")
-    reward.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a reward config field, e.g. hybrid.blend_threshold=0.9")
-
-
-def build_reward(args: argparse.Namespace) -> Any:
-    """The reward of --preset/--config/--set: a preset name as is (reports then name it), else a
-    `HybridReward`; None when neither --preset nor --config is given."""
-    if args.preset is None and args.config is None:
-        if args.set:
-            raise ValueError("--set needs --preset or --config")
-        return None
-    if args.config is None and not args.set:
-        from hymar.rewards.hybrid import preset_path
-
-        preset_path(args.preset)  # an unknown name fails here, before any model is loaded
-        return args.preset
-    # the same construction as `hymar score`, so a --set means the same thing in every command
-    from hymar.commands.reward_args import reward_from_args
-
-    return reward_from_args(args)
-
-
 # ----------------------------------------------------------------------------- hymar train
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the subcommand's arguments to ``parser``."""
@@ -126,7 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from hymar.recipes.cli_args import install as install_recipe_args
 
     install_recipe_args(parser)  # OUT_DIR may be a recipe .yaml (its values become defaults); --out, --dry-run
-    add_reward_arguments(parser, default=DEFAULT_PRESET)
+    add_reward_arguments(parser)
     add_dataset_arguments(parser, split="train", rows_flag="--train-rows", rows_default=400)
     grpo = parser.add_argument_group("GRPO")
     grpo.add_argument("--advantage", choices=sorted(ADVANTAGES), default=_DEFAULT.advantage, help="group advantage (default: %(default)s)")

@@ -148,7 +148,7 @@ def config_from_args(args: argparse.Namespace) -> RMRunConfig:
 
 def run(args: argparse.Namespace) -> int:
     """Train, save and report; print the table. Returns the exit code."""
-    from hymar.rewards.model.errors import ModelLoadError
+    from hymar.models.errors import ModelLoadError
     from hymar.train.rm import CALIBRATION_FILE, REPORT_FILE, run_train_rm
     from hymar.train.rm_report import format_table
 

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 from hymar.demo.pipeline import DemoPipeline, model_override, preset_reward, run_demo
 from hymar.demo.plots import write_plots
-from hymar.demo.report import (
-    build_results,
-    hacking_signs,
-    render_report,
-    target_check,
-    write_report,
-)
+from hymar.demo.report import render_report, write_report
+from hymar.demo.results import build_results, hacking_signs, target_check
 from hymar.demo.settings import DEFAULT_PRESETS, DemoSettings, quick_settings
 
 __all__ = [

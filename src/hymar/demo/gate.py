@@ -63,7 +63,7 @@ def judge(rows: Sequence[Mapping[str, Any]], completions: Sequence[str], samples
         verdicts = []
         for completion in completions[i * samples : (i + 1) * samples]:
             score = verify(completion, row["answer"], task=row["task"], prompt=prompt)
-            verdicts.append(bool(score.valid and score.value is not None and score.value >= 0.5))
+            verdicts.append(bool(score.correct))
         per.setdefault(str(row["domain"]), []).append(verdicts)
     return {
         domain: {

@@ -14,7 +14,7 @@ Stages (each cached in the output folder DIR, see `hymar.demo.stages`):
 7. per preset and seed, ``DIR/runs/<preset>/seed<k>``: GRPO from the SFT base on the GRPO pool with the
    preset, whose "model" component is the trained RM (so ``model-only`` is the monolithic learned-RM
    baseline), then ``DIR/eval/<preset>/seed<k>``: evaluation on the test split;
-8. ``DIR/results.json``, ``DIR/report.md``, the PNG plots (`hymar.demo.report`, `hymar.demo.plots`) and
+8. ``DIR/results.json``, ``DIR/report.md``, the PNG plots (`hymar.demo.results`, `hymar.demo.report`, `hymar.demo.plots`) and
    ``DIR/examples/`` (`hymar.demo.examples`), with 95% bootstrap intervals (`hymar.demo.intervals`).
 
 Every evaluation scores with the same reward (the full preset with the trained RM as its "model"
@@ -33,7 +33,7 @@ from typing import Any, TextIO
 
 from hymar.atomic import atomic_write_text
 from hymar.demo.examples import write_examples
-from hymar.demo.report import REPORT_FILE, RESULTS_FILE
+from hymar.demo.results import REPORT_FILE, RESULTS_FILE
 from hymar.demo.settings import RM_ASPECTS, DemoSettings
 from hymar.demo.stages import StageRunner, stage_key
 
@@ -69,7 +69,8 @@ def model_override(rm_dir: str | Path) -> dict[str, Any]:
 
 def preset_reward(preset: str, rm_dir: str | Path) -> Any:
     """The `HybridReward` of ``preset`` with its "model" component (if it has one) set to the RM."""
-    from hymar.rewards.hybrid import HybridReward, load_preset
+    from hymar.rewards.hybrid import HybridReward
+    from hymar.rewards.presets import load_preset
 
     has_model = "model" in load_preset(preset).components
     return HybridReward.from_preset(preset, model_override(rm_dir) if has_model else None)
@@ -125,7 +126,8 @@ class DemoPipeline:
             The results dict (as written to results.json).
         """
         from hymar.demo.plots import write_plots
-        from hymar.demo.report import build_results, write_report
+        from hymar.demo.report import write_report
+        from hymar.demo.results import build_results
 
         s = self.settings
         key_rm = self.prepare()

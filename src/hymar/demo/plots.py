@@ -93,7 +93,7 @@ def plot_accuracy(results: Mapping[str, Any], path: Path) -> Path:
     """Grouped bars: accuracy per domain (and overall) for the base and each preset.
 
     Args:
-        results: the results dict (`hymar.demo.report.build_results`).
+        results: the results dict (`hymar.demo.results.build_results`).
         path: the PNG to write.
     """
     plt = _pyplot()

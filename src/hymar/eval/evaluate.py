@@ -1,8 +1,9 @@
 """Score a policy's generations on a test split with the training reward's own checks.
 
-Per row (one greedy completion per prompt):
+Per row (one greedy completion per prompt), every check scored through a `HybridReward` and read by
+component name (`CHECKS_CONFIG`), and the optional reward in one pass of its own:
 
-- correct: `hymar.rewards.rules.verifier.verify` (the "accuracy" component of every preset) against
+- correct: `hymar.eval.grading.GradedAccuracy`, i.e. `hymar.rewards.rules.verifier.verify` (the "accuracy" component of every preset) against
   the gold answer (or any of several acceptable golds, with a per-row numeric tolerance, when the row's
   metadata carries a "grading" object: see `hymar.eval.grading`), for verifiable rows (a gold answer
   and a task that is not open-ended). An invalid
@@ -12,9 +13,10 @@ Per row (one greedy completion per prompt):
   its sub-checks passed) and ``format_strict``, the share of completions passing every sub-check.
 - adherence: `InstructionAdherence` (format + the constraints the prompt states), where it applies.
 - length: words of the completion, whitespace-split (the unit of the presets' length penalty).
-- model reward (optional): the "model" component of a reward preset/config (embedding similarity to
-  the reference by default, or a learned reward model), scored on every row (not only where the
-  hybrid routes to it) and averaged over the rows where it applies; and the
+- model reward (optional): the model-based component of a reward preset/config
+  (`HybridReward.model_component`: embedding similarity to the reference by default, or a learned
+  reward model), scored on every row (not only where the hybrid routes to it) and averaged over the
+  rows where it applies; and the
   preset's total reward with each row as its own group (a group-relative length term is then 0).
 
 Aggregates per domain (the ``domain`` column, else the task tag) and "overall". Overall accuracy is
@@ -26,112 +28,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hymar.rewards.types import Sample, prompt_to_text
-
-OVERALL = "overall"
-
-
-@dataclass(frozen=True)
-class DomainStats:
-    """Aggregates over one domain's rows (or all rows).
-
-    Args:
-        n: rows.
-        verifiable: rows with a gold answer and a non-open task.
-        correct: verifiable rows the verifier judged right.
-        invalid: verifiable rows the verifier could not judge (counted wrong).
-        format: mean `FormatAspect` value.
-        format_strict: share of rows with a perfect format.
-        adherence: mean `InstructionAdherence` value where it applies (None: nowhere).
-        mean_length: mean completion length in words.
-        model_reward: mean model-component score where it applies (None: no reward given / nowhere).
-        reward: mean total reward of the given preset (None: no reward given).
-    """
-
-    n: int
-    verifiable: int
-    correct: int
-    invalid: int
-    format: float
-    format_strict: float
-    adherence: float | None
-    mean_length: float
-    model_reward: float | None = None
-    reward: float | None = None
-
-    @property
-    def accuracy(self) -> float | None:
-        """correct / verifiable, None without verifiable rows."""
-        return self.correct / self.verifiable if self.verifiable else None
-
-
-@dataclass(frozen=True)
-class EvalResult:
-    """The outcome of an evaluation.
-
-    Args:
-        policy: what was evaluated (a path, or a label).
-        domains: per-domain `DomainStats`, in first-seen order.
-        overall: `DomainStats` over all rows.
-        generations: one record per row: id, domain, task, prompt, completion, answer, reference,
-            correct (None when not verifiable), verdict (the verifier's reason when it was not a plain
-            verdict), format, adherence, length, model_reward, reward.
-        settings: how it was produced (generation settings, reward, dataset size...).
-    """
-
-    policy: str
-    domains: dict[str, DomainStats]
-    overall: DomainStats
-    generations: list[dict[str, Any]] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def accuracy(self) -> dict[str, float]:
-        """``{"overall": float, "<domain>": float, ...}`` over the domains that have verifiable rows."""
-        out = {}
-        if self.overall.accuracy is not None:
-            out[OVERALL] = self.overall.accuracy
-        out.update({d: s.accuracy for d, s in self.domains.items() if s.accuracy is not None})
-        return out
-
-    @property
-    def mean_length(self) -> float:
-        return self.overall.mean_length
-
-    def to_dict(self, *, with_generations: bool = True) -> dict[str, Any]:
-        """JSON-ready summary (see `hymar.eval.report.result_to_dict`)."""
-        from hymar.eval.report import result_to_dict
-
-        return result_to_dict(self, with_generations=with_generations)
-
-    def to_json(self, *, with_generations: bool = True) -> str:
-        """The summary as indented JSON text."""
-        import json
-
-        return json.dumps(self.to_dict(with_generations=with_generations), indent=2, ensure_ascii=False) + "\n"
-
-    def to_markdown(self) -> str:
-        """A markdown report: a table per domain plus a few example generations."""
-        from hymar.eval.report import result_to_markdown
-
-        return result_to_markdown(self)
-
-    def save(self, out_dir: str | Path, stem: str = "eval") -> tuple[Path, Path]:
-        """Write ``<stem>.json`` (with generations) and ``<stem>.md`` to ``out_dir``; returns both paths."""
-        from hymar.eval.report import write_report
-
-        return write_report(self, out_dir, stem=stem)
-
+from hymar.eval.grading import is_verifiable
+from hymar.eval.result import DomainStats, EvalResult
+from hymar.rewards.types import RewardSpec, Sample
 
 # ----------------------------------------------------------------------------- scoring
-def _is_verifiable(answer: Any, task: Any) -> bool:
-    from hymar.rewards.rules.answer_type import normalize_task
-
-    return answer is not None and str(answer).strip() != "" and normalize_task(task) != "open"
+#: the evaluation's own checks, scored through one `HybridReward` (weights 0: read by name, not summed)
+CHECKS_CONFIG: dict[str, Any] = {
+    "components": {
+        "correct": {"type": "hymar.eval.grading:GradedAccuracy", "weight": 0.0},
+        "format": {"weight": 0.0},
+        "adherence": {"weight": 0.0},
+    }
+}
 
 
 def _domain(row: Mapping[str, Any]) -> str:
@@ -151,7 +63,7 @@ def score_generations(
     rows: Sequence[Mapping[str, Any]],
     completions: Sequence[str],
     *,
-    reward: Any = None,
+    reward: RewardSpec | None = None,
     policy: str = "",
     settings: Mapping[str, Any] | None = None,
 ) -> EvalResult:
@@ -160,8 +72,8 @@ def score_generations(
     Args:
         rows: task rows (``prompt`` and optionally id, domain, task, answer, reference, image).
         completions: one completion per row.
-        reward: optional `HybridReward`, preset name, config path or mapping; its "model" component
-            gives ``model_reward`` and its total gives ``reward``.
+        reward: optional `HybridReward`, preset name, config path or mapping; its model-based
+            component (`HybridReward.model_component`) gives ``model_reward`` and its total ``reward``.
         policy: label stored in the result.
         settings: stored in the result.
 
@@ -171,12 +83,11 @@ def score_generations(
     Raises:
         ValueError: rows and completions differ in length.
     """
-    from hymar.eval.grading import grade, grading_of_row
-    from hymar.rewards.aspects import FormatAspect, InstructionAdherence
+    from hymar.data.benchmarks.grading import grading_of_row
+    from hymar.rewards.hybrid import HybridReward
 
     if len(rows) != len(completions):
         raise ValueError(f"got {len(completions)} completions for {len(rows)} rows")
-    fmt, adherence = FormatAspect(), InstructionAdherence()
     samples = [
         Sample(
             prompt=row.get("prompt") or "",
@@ -185,33 +96,29 @@ def score_generations(
             answer=None if row.get("answer") is None else str(row["answer"]),
             reference=row.get("reference"),
             task=row.get("task"),
-            metadata={"id": row.get("id"), "domain": _domain(row)},
+            # several acceptable golds / a numeric tolerance when the row's metadata says so (benchmarks)
+            metadata={"id": row.get("id"), "domain": _domain(row), "grading": grading_of_row(row)},
         )
         for row, completion in zip(rows, completions)
     ]
-    model_scores, totals = _reward_scores(reward, samples)
+    groups = list(range(len(samples)))  # one completion per prompt: every row is its own group
+    checks = HybridReward.from_config(CHECKS_CONFIG)(samples, groups).components
+    model_scores, totals = _reward_scores(reward, samples, groups)
     records = []
     for i, (row, sample) in enumerate(zip(rows, samples)):
-        prompt_text = prompt_to_text(sample.prompt)
-        verifiable = _is_verifiable(sample.answer, sample.task)
-        correct, verdict = None, None
-        if verifiable:
-            # several acceptable golds / a numeric tolerance when the row's metadata says so (benchmarks)
-            score = grade(sample.completion, sample.answer, task=sample.task, prompt=prompt_text, grading=grading_of_row(row))
-            correct = bool(score.valid and score.value is not None and score.value >= 0.5)
-            if not score.valid or "reason" in score.info:
-                verdict = str(score.info.get("reason", "invalid"))
-            invalid = not score.valid
-        else:
-            invalid = False
-        fmt_score = fmt.score_one(sample)
-        adh = adherence.score_one(sample)
+        verdict_score, fmt_score, adh = checks["correct"][i], checks["format"][i], checks["adherence"][i]
+        correct, verdict, invalid = None, None, False
+        if is_verifiable(sample.answer, sample.task):
+            correct = bool(verdict_score.correct)
+            if not verdict_score.valid or "reason" in verdict_score.info:
+                verdict = str(verdict_score.info.get("reason", "invalid"))
+            invalid = not verdict_score.valid
         records.append(
             {
                 "id": row.get("id"),
                 "domain": _domain(row),
                 "task": sample.task,
-                "prompt": prompt_text,
+                "prompt": sample.prompt_text,
                 "completion": sample.completion,
                 "answer": sample.answer,
                 "reference": sample.reference,
@@ -240,20 +147,26 @@ def score_generations(
     )
 
 
-def _reward_scores(reward: Any, samples: list[Sample]) -> tuple[list[float | None], list[float | None]]:
-    """Per sample: the model component's value (None where it does not apply) and the total reward."""
+def _reward_scores(
+    reward: RewardSpec | None, samples: list[Sample], groups: list[int]
+) -> tuple[list[float | None], list[float | None]]:
+    """Per sample: the model component's value (None where it does not apply) and the total reward.
+
+    One pass of the reward: a model that the hybrid scores only where routing needs it is scored on
+    every row instead (`HybridReward.scoring_model_everywhere`; the totals do not change), so
+    ``model_reward`` covers verifiable rows too.
+    """
     n = len(samples)
     if reward is None or n == 0:
         return [None] * n, [None] * n
-    from hymar.rewards.hybrid import resolve_reward
+    from hymar.rewards.hybrid import HybridReward, resolve_reward
 
     reward = resolve_reward(reward)
-    groups = list(range(n))  # one completion per prompt: every row is its own group
+    model_name = reward.model_component if isinstance(reward, HybridReward) else None
+    if model_name is not None:
+        reward = reward.scoring_model_everywhere()
     result = reward(samples, groups)
-    # Scored directly on every row: inside the reward, a zero-weight model component is only run where
-    # the hybrid routing needs it (``hybrid.score_model: routed``), which would hide it on verifiable rows.
-    component = getattr(reward, "components", {}).get("model")  # presets name their model-based component "model"
-    scores = component(samples, groups) if component is not None else None
+    scores = result.components.get(model_name) if model_name is not None else None
     model = [float(s.value) if s.applies else None for s in scores] if scores is not None else [None] * n
     totals = [float(r) if math.isfinite(r) else None for r in result.rewards]
     return model, totals
@@ -283,7 +196,7 @@ def evaluate(
     *,
     batch_size: int = 16,
     max_new_tokens: int = 128,
-    reward: Any = None,
+    reward: RewardSpec | None = None,
     temperature: float = 0.0,
     seed: int = 0,
     device: str | None = None,

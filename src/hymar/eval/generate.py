@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hymar.train.grpo_data import text_only_prompt
+from hymar.data.prompts import text_only_prompt, vision_messages
 
 
 @dataclass(frozen=True)
@@ -42,38 +42,6 @@ class GenerationSettings:
             raise ValueError(f"temperature must be >= 0 and top_p in (0, 1], got {self.temperature}, {self.top_p}")
         if self.num_return_sequences < 1 or (self.num_return_sequences > 1 and self.temperature == 0):
             raise ValueError(f"num_return_sequences must be >= 1, and > 1 only when sampling, got {self.num_return_sequences}")
-
-
-def vision_messages(prompt: Any, has_image: bool) -> list[dict[str, Any]]:
-    """Chat messages for a VLM: list-of-parts content, image parts only when the row has an image.
-
-    Args:
-        prompt: a string or chat messages (string or list-of-parts content).
-        has_image: whether an image goes with the row.
-
-    Returns:
-        Messages whose content is a list of parts; exactly one image part (first in the first user turn)
-        when ``has_image``, none otherwise.
-    """
-    if isinstance(prompt, str):
-        prompt = [{"role": "user", "content": prompt}]
-    out, placed = [], False
-    for message in prompt:
-        content = message["content"]
-        parts = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
-        kept = []
-        for part in parts:
-            if part.get("type") == "image":
-                if has_image and not placed:
-                    kept.append({"type": "image"})
-                    placed = True
-            elif part.get("type") == "text":
-                kept.append({"type": "text", "text": part.get("text") or ""})
-        out.append({"role": message["role"], "content": kept})
-    if has_image and not placed:
-        first_user = next((m for m in out if m["role"] == "user"), out[0])
-        first_user["content"].insert(0, {"type": "image"})
-    return out
 
 
 def _batch_inputs(rows: Sequence[Mapping[str, Any]], processing_class: Any, multimodal: bool) -> Any:

@@ -19,87 +19,20 @@ Rows without a "grading" object are graded exactly as before (one gold, default 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hymar.rewards.types import Score
+from hymar.data.benchmarks.grading import Grading
+from hymar.rewards.base import PerSampleComponent
+from hymar.rewards.types import Sample, Score
 
-GRADING_KEY = "grading"
-#: relative tolerance of `verify` when a row sets none (the verifier's own default)
-DEFAULT_TOLERANCE = 1e-6
 # a plain number as ChartQA's relaxed metric reads one: sign, digits (optional thousands commas),
 # decimals, exponent, optional percent sign. Anchored, no nested quantifiers: linear.
 _PLAIN_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+\-]?\d{1,3})?%?")
 _NO_RELAX_METHODS = frozenset({"hedge", "conflict"})
-
-
-@dataclass(frozen=True)
-class Grading:
-    """How one row is graded.
-
-    Args:
-        answers: acceptable golds (empty: the row's ``answer`` alone).
-        tolerance: relative numeric tolerance for `verify`.
-        relaxed_numeric: ChartQA relaxed accuracy for plain numbers (see the module docstring).
-    """
-
-    answers: tuple[str, ...] = ()
-    tolerance: float = DEFAULT_TOLERANCE
-    relaxed_numeric: bool = False
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.tolerance, (int, float)) and math.isfinite(self.tolerance) and self.tolerance >= 0):
-            raise ValueError(f"grading tolerance must be a finite number >= 0, got {self.tolerance!r}")
-
-    def golds(self, answer: str | None) -> tuple[str, ...]:
-        """The golds to try, in order: ``answers`` when given, else ``(answer,)`` (none without one)."""
-        if self.answers:
-            return self.answers
-        return () if answer is None else (answer,)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form stored under ``metadata["grading"]``."""
-        return {"answers": list(self.answers), "tolerance": self.tolerance, "relaxed_numeric": self.relaxed_numeric}
-
-
-def grading_from_metadata(metadata: Any) -> Grading:
-    """The `Grading` of a row's metadata (a mapping or its JSON text); the default when absent.
-
-    Args:
-        metadata: ``row["metadata_json"]`` (str), ``row["metadata"]`` (mapping) or None.
-
-    Returns:
-        A `Grading`; unreadable or absent grading info gives the default (one gold, exact).
-    """
-    if isinstance(metadata, str):
-        try:
-            metadata = json.loads(metadata)
-        except json.JSONDecodeError:
-            return Grading()
-    if not isinstance(metadata, Mapping):
-        return Grading()
-    spec = metadata.get(GRADING_KEY)
-    if not isinstance(spec, Mapping):
-        return Grading()
-    answers = tuple(str(a) for a in spec.get("answers") or () if a is not None and str(a).strip())
-    tolerance = spec.get("tolerance")
-    return Grading(
-        answers=answers,
-        tolerance=DEFAULT_TOLERANCE if tolerance is None else float(tolerance),
-        relaxed_numeric=bool(spec.get("relaxed_numeric", False)),
-    )
-
-
-def grading_of_row(row: Mapping[str, Any]) -> Grading:
-    """The `Grading` of a task row (its ``metadata_json`` text or ``metadata`` mapping)."""
-    metadata = row.get("metadata_json")
-    if metadata is None:
-        metadata = row.get("metadata")
-    return grading_from_metadata(metadata)
 
 
 def grade(
@@ -127,7 +60,7 @@ def grade(
     scores = []
     for gold in golds:
         score = verify(completion, gold, task=task, prompt=prompt, tolerance=grading.tolerance)
-        if score.valid and score.value is not None and score.value >= 0.5:
+        if score.correct:
             return _with_gold(score, gold, len(golds))
         scores.append(score)
     if grading.relaxed_numeric:
@@ -176,3 +109,35 @@ def _with_gold(score: Score, gold: str, n_golds: int) -> Score:
     if n_golds == 1:
         return score
     return Score(score.value, score.confidence, score.valid, {**score.info, "gold": gold, "golds": n_golds})
+
+
+@dataclass(frozen=True)
+class GradedAccuracy(PerSampleComponent):
+    """The rule verifier against every acceptable gold of a benchmark row (`grade`), as a component.
+
+    The row's `Grading` travels in ``Sample.metadata["grading"]`` (absent: one gold, default
+    tolerance). Not applicable where the sample is not verifiable (no gold answer, or an open-ended
+    task). Evaluation names it by its "module:attr" path in the reward it scores with.
+    """
+
+    name = "graded_accuracy"
+    default_failure_threshold = None  # local and bounded in time, like the verifier it wraps
+
+    def score_one(self, sample: Sample) -> Score:
+        if not is_verifiable(sample.answer, sample.task):
+            return Score.not_applicable("not verifiable (no gold answer, or an open-ended task)")
+        grading = sample.metadata.get("grading") if isinstance(sample.metadata, Mapping) else None
+        return grade(
+            sample.completion,
+            sample.answer,
+            task=sample.task,
+            prompt=sample.prompt_text,
+            grading=grading if isinstance(grading, Grading) else Grading(),
+        )
+
+
+def is_verifiable(answer: Any, task: Any) -> bool:
+    """A gold answer that is not blank, and a task that is not open-ended."""
+    from hymar.rewards.rules.answer_type import normalize_task
+
+    return answer is not None and str(answer).strip() != "" and normalize_task(task) != "open"

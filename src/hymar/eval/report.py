@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from hymar.atomic import atomic_write_text
 
 if TYPE_CHECKING:
-    from hymar.eval.evaluate import DomainStats, EvalResult
+    from hymar.eval.result import DomainStats, EvalResult
 
 #: example generations shown per domain in the markdown report
 EXAMPLES_PER_DOMAIN = 2

@@ -61,8 +61,10 @@ from typing import Any
 
 from hymar.rewards.hybrid import resolve_reward
 from hymar.rewards.isolation import score_isolated
+from hymar.rewards.presets import DEFAULT_PRESET
 from hymar.rewards.types import (
     RewardResult,
+    RewardSpec,
     Sample,
     Score,
     component_metrics,
@@ -331,7 +333,7 @@ class HymarRewardFunction:
         [1.0]
     """
 
-    def __init__(self, reward: Any = "rule-only", *, group_size: int | None = None, log_components: bool = True):
+    def __init__(self, reward: RewardSpec = DEFAULT_PRESET, *, group_size: int | None = None, log_components: bool = True):
         self.reward = resolve_reward(reward)
         self.group_size = group_size
         self.log_components = log_components
@@ -452,7 +454,7 @@ class AsyncComponentView(ComponentView):
 
 
 def make_reward_funcs(
-    reward: Any = "rule-only",
+    reward: RewardSpec = DEFAULT_PRESET,
     *,
     log_components: bool = True,
     asynchronous: bool = False,

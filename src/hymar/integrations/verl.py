@@ -14,7 +14,7 @@ A result may be a float or a dict with a ``"score"`` key; every other key is col
 validation metrics). ``reward_kwargs`` come from ``custom_reward_function.reward_kwargs`` in the config.
 
 The reward is chosen, first match wins, by ``extra_info["hymar_preset"]``, the ``hymar_preset`` reward
-kwarg, the ``HYMAR_PRESET`` environment variable, else "rule-only". Each value may be a preset name or a
+kwarg, the ``HYMAR_PRESET`` environment variable, else `DEFAULT_PRESET` ("harmo"). Each value may be a preset name or a
 path to a reward config; reward objects are built once per process and cached.
 
 Returned dict: ``score`` (the total; 0.0 where the hybrid total is undefined, because verl has no way to
@@ -39,12 +39,12 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from hymar.rewards.hybrid import resolve_reward
+from hymar.rewards.presets import DEFAULT_PRESET
 from hymar.rewards.isolation import score_isolated
-from hymar.rewards.types import RewardResult, Sample
+from hymar.rewards.types import Reward, RewardResult, Sample
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PRESET = "rule-only"
 ENV_VAR = "HYMAR_PRESET"
 PRESET_KEY = "hymar_preset"
 GROUP_KEYS = ("hymar_group", "uid", "group")
@@ -145,7 +145,7 @@ def _acc(result: RewardResult, i: int) -> float:
     for name in _ACC_SOURCES:
         if name in result.components:
             s = result.components[name][i]
-            return 1.0 if s.applies and s.value >= 0.5 else 0.0
+            return 1.0 if s.correct else 0.0
     return 0.0
 
 
@@ -225,7 +225,7 @@ def compute_score_batch(
     return out
 
 
-def _score(reward: Any, samples: list[Sample], groups: list[Hashable]) -> RewardResult:
+def _score(reward: Reward, samples: list[Sample], groups: list[Hashable]) -> RewardResult:
     scored = score_isolated(reward, samples, groups)
     if scored.failed:
         reason = next(e for e in scored.errors if e is not None)

@@ -20,6 +20,8 @@ _EXPORTS: dict[str, str] = {
     "load_policy": "hymar.models.loading",
     "is_multimodal": "hymar.models.loading",
     "QwenVLImageProcessor": "hymar.models.processor",
+    "load_processor": "hymar.models.processor",
+    "ModelLoadError": "hymar.models.errors",
 }
 
 __all__ = sorted(_EXPORTS)

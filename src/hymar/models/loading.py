@@ -4,7 +4,7 @@
   ``vision_config``): ``AutoModelForImageTextToText`` + the model's processor. The processor comes from
   ``AutoProcessor``, falling back to the image-only Qwen2(.5)-VL processor when ``AutoProcessor`` cannot
   build one (no torchvision, or a folder saved with `QwenVLImageProcessor` such as the embedded tiny
-  policy); see ``hymar.rewards.model.processor.load_processor``.
+  policy); see ``hymar.models.processor.load_processor``.
 - Text-only: ``AutoModelForCausalLM`` + ``AutoTokenizer``.
 
 The embedded tiny model goes through exactly this path; nothing here knows about it. Every failure is
@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hymar.rewards.model.errors import ModelLoadError
+from hymar.models.errors import ModelLoadError
 
 __all__ = ["ModelLoadError", "is_multimodal", "load_policy"]
 
@@ -127,7 +127,7 @@ def _refuse_incomplete(path: str | Path) -> None:
 
 def _load_processing_class(where: str, multimodal: bool, path: str | Path) -> Any:
     if multimodal:
-        from hymar.rewards.model.processor import load_processor
+        from hymar.models.processor import load_processor
 
         return load_processor(where)  # raises ModelLoadError naming the folder
     try:

@@ -4,16 +4,20 @@ transformers 5 makes a video processor a mandatory part of the Qwen2-VL / Qwen2.
 video processors need torchvision, which a CPU-only install may lack. hymar's policies and reward models
 see images, never videos, so `QwenVLImageProcessor` drops the video part: transformers derives a
 processor's sub-processors from its ``__init__`` signature, so leaving ``video_processor`` out of it is
-enough. (Moved here from ``hymar.rewards.model.processor``, which re-exports it.)
+enough. `load_processor` loads a multimodal model folder's processor (policy or reward model) with
+that image-only processor as the fallback.
 
 This module imports transformers at import time: import it only where a model is built.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from transformers import Qwen2_5_VLProcessor
+from transformers import AutoConfig, AutoImageProcessor, AutoProcessor, AutoTokenizer, Qwen2_5_VLProcessor
+
+from hymar.models.errors import ModelLoadError
 
 
 class QwenVLImageProcessor(Qwen2_5_VLProcessor):
@@ -64,3 +68,35 @@ def fixed_size_image_processor(image_size: int, *, patch_size: int = 14, merge_s
         patch_size=patch_size,
         merge_size=merge_size,
     )
+
+
+_QWEN_VL_TYPES = frozenset({"qwen2_vl", "qwen2_5_vl"})
+
+
+def load_processor(path: str | Path, **kwargs: Any) -> Any:
+    """The processor of a multimodal model folder.
+
+    Tries ``AutoProcessor`` first; when that fails or yields no image processor (e.g. a Qwen-VL
+    processor without torchvision, or a folder saved with `QwenVLImageProcessor`), builds a
+    `QwenVLImageProcessor` from the folder's tokenizer and image processor.
+
+    Raises:
+        ModelLoadError: no processor with an image processor can be built (the message names the path).
+    """
+    first_error: Exception | None = None
+    try:
+        processor = AutoProcessor.from_pretrained(path, **kwargs)
+        if getattr(processor, "image_processor", None) is not None:
+            return processor
+    except Exception as err:  # noqa: BLE001 - fall back below, report if that fails too
+        first_error = err
+    try:
+        model_type = AutoConfig.from_pretrained(path, **kwargs).model_type
+        if model_type not in _QWEN_VL_TYPES:
+            raise ValueError(f"no image-only fallback for model type {model_type!r}")
+        tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+        image_processor = AutoImageProcessor.from_pretrained(path, **kwargs)
+        return QwenVLImageProcessor(image_processor=image_processor, tokenizer=tokenizer)
+    except Exception as err:  # noqa: BLE001 - one clear error naming the folder
+        detail = f"{err}" + (f"; AutoProcessor: {first_error}" if first_error else "")
+        raise ModelLoadError(f"could not load a multimodal processor from {path}: {detail}") from err

@@ -37,22 +37,25 @@ def check_reward(preset: str | None, config: str | None, set_items: Sequence[str
     constructor (or ``from_preset`` when ``args`` has a ``preset``).
 
     Args:
-        preset: built-in preset name (``--preset`` / ``reward.preset``).
+        preset: built-in preset name (``--preset`` / ``reward.preset``); with no config either,
+            `DEFAULT_PRESET` (what ``hymar train`` uses).
         config: reward config file (``--config`` / ``reward.config``).
         set_items: ``KEY.PATH=VALUE`` overrides.
 
     Returns:
         ``({"source", "set", "components": {name: {type, class, weight, args}}, "hybrid"}, errors)``.
     """
-    from hymar.commands.reward_args import parse_set
     from hymar.rewards.config import ConfigError
-    from hymar.rewards.hybrid import load_reward_config
+    from hymar.rewards.source import RewardSource
 
-    if preset is None and config is None:
-        return {}, ["reward: give a preset or a config"]
-    summary: dict[str, Any] = {"source": f"config {config}" if config else f"preset {preset}", "set": list(set_items or [])}
     try:
-        cfg = load_reward_config(config=config, preset=preset, overrides=parse_set(set_items or []))
+        source = RewardSource.from_options(preset, config, set_items)
+    except ValueError as err:
+        return {}, [f"reward: {line}" for line in str(err).splitlines()]
+    assert source is not None  # from_options falls back to DEFAULT_PRESET
+    summary: dict[str, Any] = {"source": f"config {source.config}" if source.config else f"preset {source.preset}", "set": list(source.set)}
+    try:
+        cfg = source.load()
     except (ConfigError, ValueError) as err:
         return summary, [f"reward: {line}" for line in str(err).splitlines()]
     errors: list[str] = []

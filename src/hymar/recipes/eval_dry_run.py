@@ -115,8 +115,8 @@ def _check_examples(recipe: EvalRecipe, errors: list[str]) -> list[dict[str, Any
 
 def _describe(row: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     """The mapped example as a sample, the verifier that grades it, and a self-check on its gold."""
-    from hymar.eval.evaluate import _is_verifiable
-    from hymar.eval.grading import grade, grading_of_row
+    from hymar.data.benchmarks.grading import grading_of_row
+    from hymar.eval.grading import grade, is_verifiable
     from hymar.rewards.rules.answer_type import infer_answer_type, normalize_task
     from hymar.rewards.types import prompt_to_text
 
@@ -134,7 +134,7 @@ def _describe(row: dict[str, Any], errors: list[str]) -> dict[str, Any]:
         "tolerance": grading.tolerance,
         "relaxed_numeric": grading.relaxed_numeric,
     }
-    if not _is_verifiable(row["answer"], row["task"]):
+    if not is_verifiable(row["answer"], row["task"]):
         out["verifier"] = "none (open-ended or no gold: not counted in accuracy)"
         return out
     golds = grading.golds(row["answer"])
@@ -164,14 +164,11 @@ def _check_generation(recipe: EvalRecipe, errors: list[str]) -> None:
 def _check_reward(recipe: EvalRecipe, errors: list[str], config: dict[str, Any]) -> None:
     if recipe.reward is None:
         return
-    from hymar.commands.reward_args import parse_set
     from hymar.rewards.config import ConfigError
-    from hymar.rewards.hybrid import load_reward_config
     from hymar.rewards.registry import component_names
 
-    spec = recipe.reward
     try:
-        reward_config = load_reward_config(config=spec.config, preset=spec.preset, overrides=parse_set(spec.set))
+        reward_config = recipe.reward.load()
     except (ConfigError, ValueError) as err:
         errors.append(f"reward: {err}")
         return

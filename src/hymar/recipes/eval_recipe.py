@@ -29,19 +29,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 
 from hymar.data.adapter import TASK_TARGETS
 from hymar.data.benchmarks.load import PROMPT_FIELD, PromptFormat
+from hymar.rewards.config import StrictModel, error_lines
 from hymar.rewards.rules.answer_type import normalize_task
+from hymar.rewards.source import RewardSource
 
 RECIPE_SUFFIXES = (".yaml", ".yml")
 
@@ -50,11 +44,7 @@ class EvalRecipeError(ValueError):
     """An eval recipe that cannot be used; each line is ``<file>: <field.path>: <problem>``."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DatasetSpec(_Strict):
+class DatasetSpec(StrictModel):
     """Where the benchmark comes from and how its rows map onto hymar's columns."""
 
     source: str = Field(min_length=1)
@@ -104,7 +94,7 @@ class DatasetSpec(_Strict):
         return [self.config] if self.config is None or isinstance(self.config, str) else list(self.config)
 
 
-class PromptSpec(_Strict):
+class PromptSpec(StrictModel):
     """How the mapped question becomes the prompt (see `hymar.data.benchmarks.load.PromptFormat`)."""
 
     template: str = PROMPT_FIELD
@@ -131,7 +121,7 @@ class PromptSpec(_Strict):
         return PromptFormat(template=self.template, suffix=self.suffix, suffix_by_task=dict(self.suffix_by_task))
 
 
-class GenerationSpec(_Strict):
+class GenerationSpec(StrictModel):
     """Decoding settings (`hymar.eval.generate.GenerationSettings`)."""
 
     max_new_tokens: int = Field(default=1024, ge=1)
@@ -140,30 +130,7 @@ class GenerationSpec(_Strict):
     seed: int = 0
 
 
-class RewardSpec(_Strict):
-    """An optional reward whose model component and total are reported next to accuracy."""
-
-    preset: str | None = None
-    config: str | None = None
-    set: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _one_source(self) -> RewardSpec:
-        if (self.preset is None) == (self.config is None):
-            raise ValueError("give exactly one of preset or config")
-        return self
-
-    @field_validator("preset")
-    @classmethod
-    def _preset(cls, value: str | None) -> str | None:
-        from hymar.rewards.hybrid import PRESETS
-
-        if value is not None and value not in PRESETS:
-            raise ValueError(f"unknown preset {value!r}; choose one of: {', '.join(PRESETS)}")
-        return value
-
-
-class EvalRecipe(_Strict):
+class EvalRecipe(StrictModel):
     """A whole benchmark evaluation (see the module docstring)."""
 
     benchmark: str | None = None
@@ -173,7 +140,7 @@ class EvalRecipe(_Strict):
     dataset: DatasetSpec
     prompt: PromptSpec = Field(default_factory=PromptSpec)
     generation: GenerationSpec = Field(default_factory=GenerationSpec)
-    reward: RewardSpec | None = None
+    reward: RewardSource | None = None
 
 
 def is_eval_recipe_path(value: str | os.PathLike[str]) -> bool:
@@ -208,16 +175,7 @@ def load_eval_recipe(path: str | os.PathLike[str]) -> EvalRecipe:
     try:
         return EvalRecipe.model_validate(data)
     except ValidationError as err:
-        raise EvalRecipeError("\n".join(_error_lines(path, err))) from None
-
-
-def _error_lines(path: Path, err: ValidationError) -> list[str]:
-    lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "<root>"
-        message = e["msg"].removeprefix("Value error, ")
-        lines.append(f"{path}: {loc}: {message}")
-    return lines
+        raise EvalRecipeError("\n".join(error_lines(path, err))) from None
 
 
 def with_overrides(recipe: EvalRecipe, origin: str = "<command line>", **overrides: Any) -> EvalRecipe:
@@ -227,7 +185,7 @@ def with_overrides(recipe: EvalRecipe, origin: str = "<command line>", **overrid
         recipe: the loaded recipe.
         origin: the name errors give the source.
         overrides: any of policy, output_dir, limit, split (dataset), max_new_tokens, batch_size,
-            temperature, seed (generation), reward (a `RewardSpec` mapping replacing the recipe's).
+            temperature, seed (generation), reward (a `RewardSource` mapping replacing the recipe's).
 
     Returns:
         A validated copy.
@@ -250,4 +208,4 @@ def with_overrides(recipe: EvalRecipe, origin: str = "<command line>", **overrid
     try:
         return EvalRecipe.model_validate(data)
     except ValidationError as err:
-        raise EvalRecipeError("\n".join(_error_lines(Path(origin), err))) from None
+        raise EvalRecipeError("\n".join(error_lines(Path(origin), err))) from None

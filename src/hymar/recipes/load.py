@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hymar.recipes.schema import RecipeError, TrainRecipe
-from hymar.rewards.config import read_config_file
+from hymar.rewards.config import error_lines, read_config_file
 
 RECIPE_SUFFIXES = (".yaml", ".yml")
 
@@ -83,7 +83,7 @@ def load_recipe(path: str | os.PathLike[str]) -> LoadedRecipe:
     try:
         recipe = TrainRecipe.model_validate(data)
     except ValidationError as err:
-        raise RecipeError("\n".join(_error_lines(path, err))) from None
+        raise RecipeError("\n".join(error_lines(path, err))) from None
     problems = [f"{path}: trl.{key}: {msg}" for key, msg in derived_trl_keys(recipe.trl).items()]
     if problems:
         raise RecipeError("\n".join(problems))
@@ -106,11 +106,3 @@ def derived_trl_keys(trl_args: dict[str, Any]) -> dict[str, str]:
         for key in trl_args
         if key in derived
     }
-
-
-def _error_lines(path: Path, err: ValidationError) -> list[str]:
-    lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "<root>"
-        lines.append(f"{path}: {loc}: {e['msg']}")
-    return lines

@@ -27,16 +27,11 @@ import dataclasses
 import typing
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    create_model,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from hymar.rewards.config import ConfigError
+from hymar.rewards.config import ConfigError, StrictModel
+from hymar.rewards.presets import DEFAULT_PRESET
+from hymar.rewards.source import RewardSource
 from hymar.train.grpo import GRPOSettings
 
 #: GRPOSettings fields that a recipe sets at the top level, not in ``grpo``
@@ -47,11 +42,7 @@ class RecipeError(ConfigError):
     """A recipe is invalid; the message names the file and the field (``<file>: <field>: <problem>``)."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DatasetSection(_Strict):
+class DatasetSection(StrictModel):
     """The task data, as `hymar.data.adapter.load_mapped_dataset` takes it."""
 
     source: str = Field(description="JSONL file, folder or Hub dataset name")
@@ -62,30 +53,7 @@ class DatasetSection(_Strict):
     load_kwargs: dict[str, Any] = Field(default_factory=dict, description="extra datasets.load_dataset arguments")
 
 
-class RewardSection(_Strict):
-    """A built-in preset or a reward config file (relative to the recipe), plus ``--set`` overrides."""
-
-    preset: str | None = None
-    config: str | None = None
-    set: tuple[str, ...] = Field((), description="KEY.PATH=VALUE overrides, as `hymar train --set`")
-
-    @field_validator("set")
-    @classmethod
-    def _key_value(cls, items: tuple[str, ...]) -> tuple[str, ...]:
-        for item in items:
-            key, sep, _ = item.partition("=")
-            if not sep or not key:
-                raise ValueError(f"{item!r}: expected KEY.PATH=VALUE")
-        return items
-
-    @model_validator(mode="after")
-    def _one_source(self) -> RewardSection:
-        if (self.preset is None) == (self.config is None):
-            raise ValueError("give exactly one of preset or config")
-        return self
-
-
-class LaunchSection(_Strict):
+class LaunchSection(StrictModel):
     """How the run is started (used for the printed launch lines and the world size of the dry run)."""
 
     num_processes: int | None = Field(None, ge=1, description="overrides the accelerate config's num_processes")
@@ -112,13 +80,13 @@ def _grpo_section() -> type[BaseModel]:
 GRPOSection = _grpo_section()
 
 
-class TrainRecipe(_Strict):
+class TrainRecipe(StrictModel):
     """A whole GRPO run (see the module docstring)."""
 
     policy: str = Field(description="policy folder or Hub id")
     output_dir: str = Field(description="run folder (hymar train's OUT_DIR; --out overrides it)")
     dataset: DatasetSection | None = Field(None, description="omitted: the synthetic task suite")
-    reward: RewardSection = RewardSection(preset="harmo")
+    reward: RewardSource = RewardSource(preset=DEFAULT_PRESET)
     grpo: GRPOSection = GRPOSection()  # type: ignore[valid-type]
     trl: dict[str, Any] = Field(default_factory=dict, description="extra trl.GRPOConfig arguments, applied last")
     dtype: Literal["auto", "bfloat16", "float16", "float32"] | None = None

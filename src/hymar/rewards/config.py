@@ -39,11 +39,22 @@ class ConfigError(ValueError):
     """A reward configuration is invalid; the message names the file and field."""
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """The base of every hymar config model (reward configs, recipes): unknown fields are errors, frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ComponentConfig(_Strict):
+def error_lines(origin: str | Path, err: ValidationError) -> list[str]:
+    """One ``<origin>: <field.path>: <problem>`` line per problem of a pydantic validation error."""
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "<root>"
+        lines.append(f"{origin}: {loc}: {e['msg'].removeprefix('Value error, ')}")
+    return lines
+
+
+class ComponentConfig(StrictModel):
     """One reward component: what to build and how much it counts."""
 
     type: str | None = Field(None, description="registry name or 'pkg.module:attr'; defaults to the key")
@@ -61,7 +72,7 @@ class ComponentConfig(_Strict):
     cooldown_s: float = Field(60.0, ge=0, description="seconds an open circuit skips the component before a retry")
 
 
-class HybridConfig(_Strict):
+class HybridConfig(StrictModel):
     """Routing and confidence blending of rule and model scores into one correctness term.
 
     Verifiable samples go to the rule component; where the rule's confidence is below
@@ -88,7 +99,7 @@ class HybridConfig(_Strict):
         return self
 
 
-class GateConfig(_Strict):
+class GateConfig(StrictModel):
     """``target`` counts only where component ``requires`` scored at least ``threshold``."""
 
     target: str
@@ -96,7 +107,7 @@ class GateConfig(_Strict):
     threshold: float = 1.0
 
 
-class HeroConfig(_Strict):
+class HeroConfig(StrictModel):
     """HERO stratification bounds (arXiv 2510.07242): wrong -> [-alpha, alpha], right -> [1-beta, 1+beta]."""
 
     alpha: float = Field(0.1, ge=0.0)
@@ -104,11 +115,11 @@ class HeroConfig(_Strict):
     weighting: bool = True
 
 
-class CalibrationConfig(_Strict):
+class CalibrationConfig(StrictModel):
     path: str | None = Field(None, description="JSON saved by DomainCalibration.save")
 
 
-class RewardConfig(_Strict):
+class RewardConfig(StrictModel):
     """The whole hybrid reward."""
 
     components: dict[str, ComponentConfig]
@@ -190,8 +201,4 @@ def load_config(source: str | Path | dict[str, Any], origin: str | None = None) 
     try:
         return RewardConfig.model_validate(data)
     except ValidationError as err:
-        lines = []
-        for e in err.errors():
-            loc = ".".join(str(p) for p in e["loc"]) or "<root>"
-            lines.append(f"{origin}: {loc}: {e['msg']}")
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError("\n".join(error_lines(origin, err))) from None

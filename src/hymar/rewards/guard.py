@@ -50,7 +50,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
-import sys
 import threading
 import time
 from collections import OrderedDict
@@ -59,7 +58,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from hymar.rewards.base import RewardComponent
+from hymar.rewards.base import DEFAULT_FAILURE_THRESHOLD, RewardComponent
 from hymar.rewards.cancel import current_token
 from hymar.rewards.types import Sample, Score
 
@@ -70,14 +69,10 @@ JUDGE_DEFAULT_TIMEOUT_S = 120.0
 at 4 concurrent requests of ~5 s each with room for a retry; a slower batch is better dropped than
 waited for, since the trainer is blocked meanwhile."""
 
-DEFAULT_FAILURE_THRESHOLD = 3
 DEFAULT_COOLDOWN_S = 60.0
 MAX_SCOPES = 1024
 """Breaker states remembered per guard (one per fault scope, least recently used dropped)."""
 
-# Built-in components that are pure functions of the sample: no breaker unless configured.
-_LOCAL_MODULES = ("hymar.rewards.rules.", "hymar.rewards.aspects.", "hymar.rewards.length.")
-_UNSET = object()
 
 _SCOPE: contextvars.ContextVar[Hashable] = contextvars.ContextVar("hymar_fault_scope", default=None)
 
@@ -124,32 +119,21 @@ class GuardPolicy:
 
 
 def default_timeout_s(component: RewardComponent) -> float | None:
-    """The deadline a component gets when its config sets no ``timeout_s``.
-
-    A component may declare its own with a ``default_timeout_s`` attribute; the built-in HTTP judge gets
-    `JUDGE_DEFAULT_TIMEOUT_S`; everything else (rules bound their own time, local models) gets None.
-    """
-    declared = getattr(component, "default_timeout_s", None)
-    if declared is not None:
-        return float(declared)
-    judge = sys.modules.get("hymar.rewards.model.judge")  # not imported -> the component is no LLMJudge
-    return JUDGE_DEFAULT_TIMEOUT_S if judge is not None and isinstance(component, judge.LLMJudge) else None
+    """The deadline a component gets when its config sets no ``timeout_s``: its declared
+    ``default_timeout_s`` (the HTTP judge: `JUDGE_DEFAULT_TIMEOUT_S`; None elsewhere: rules bound their
+    own time, local models have none)."""
+    declared = component.default_timeout_s
+    return None if declared is None else float(declared)
 
 
 def default_failure_threshold(component: RewardComponent) -> int | None:
-    """The breaker threshold a component gets when its config sets no ``failure_threshold``.
-
-    A component may declare one with a ``default_failure_threshold`` attribute (None: no breaker). The
-    built-in rule verifiers, aspects and length penalty get None: they run locally on the sample alone,
-    so they cannot be "down", and their invalid scores are about the input. Everything else (model
-    components, the judge, user components) gets `DEFAULT_FAILURE_THRESHOLD`.
-    """
-    declared = getattr(component, "default_failure_threshold", _UNSET)
-    if declared is not _UNSET:
-        return None if declared is None else int(declared)
-    if (type(component).__module__ + ".").startswith(_LOCAL_MODULES):
-        return None
-    return DEFAULT_FAILURE_THRESHOLD
+    """The breaker threshold a component gets when its config sets no ``failure_threshold``: its
+    declared ``default_failure_threshold``. The built-in rule verifiers, aspects and length penalty
+    declare None: they run locally on the sample alone, so they cannot be "down", and their invalid
+    scores are about the input. Everything else (model components, the judge, user components)
+    inherits `DEFAULT_FAILURE_THRESHOLD`."""
+    declared = component.default_failure_threshold
+    return None if declared is None else int(declared)
 
 
 class _Failure(Exception):

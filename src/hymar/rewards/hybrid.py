@@ -32,11 +32,9 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import replace
-from importlib import resources
 from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
@@ -46,7 +44,6 @@ from hymar.rewards.config import (
     ConfigError,
     RewardConfig,
     load_config,
-    read_config_file,
 )
 from hymar.rewards.guard import (
     ComponentGuard,
@@ -54,39 +51,11 @@ from hymar.rewards.guard import (
     default_failure_threshold,
     default_timeout_s,
 )
+from hymar.rewards.presets import load_preset, preset_names
 from hymar.rewards.registry import build_component
-from hymar.rewards.types import RewardResult, Sample, Score, default_groups
+from hymar.rewards.types import Reward, RewardResult, RewardSpec, Sample, Score, default_groups
 
-PRESETS = ("harmo", "model-only", "rule-only", "hybrid", "hybrid-aspects", "hybrid-aspects-length")
 HYBRID = "hybrid"
-
-
-def preset_path(name: str) -> Path:
-    if name not in PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
-    return Path(str(resources.files("hymar") / "presets" / f"{name}.yaml"))
-
-
-def load_preset(name: str, overrides: Mapping[str, Any] | None = None) -> RewardConfig:
-    """The preset's config with ``overrides`` deep-merged into it (a value of None deletes a key)."""
-    import yaml
-
-    data = yaml.safe_load(preset_path(name).read_text(encoding="utf-8"))
-    if overrides:
-        data = _deep_merge(data, overrides)
-    return load_config(data)
-
-
-def load_reward_config(
-    *, config: str | Path | None = None, preset: str | None = None, overrides: Mapping[str, Any] | None = None
-) -> RewardConfig:
-    """A config file or a preset (default "harmo"), with ``overrides`` deep-merged into it."""
-    if config is not None:
-        data = read_config_file(config)
-        if overrides and isinstance(data, dict):
-            data = _deep_merge(data, overrides)
-        return load_config(data, origin=str(config))
-    return load_preset(preset or "harmo", overrides)
 
 
 class HybridReward:
@@ -114,6 +83,28 @@ class HybridReward:
         return cls(load_config(dict(source) if isinstance(source, Mapping) else source))
 
     @property
+    def model_component(self) -> str | None:
+        """The name of the model-based component: the hybrid's ``model``, else the first component
+        that declares ``uses_model``; None when there is none."""
+        if self.config.hybrid is not None and self.config.hybrid.model is not None:
+            return self.config.hybrid.model
+        return next((n for n, c in self.components.items() if c.uses_model), None)
+
+    def scoring_model_everywhere(self) -> HybridReward:
+        """This reward with its model component scored on every sample (``hybrid.score_model: all``).
+
+        Totals are unchanged (routing reads the model only where it needs it); evaluation uses it to
+        report the model's score on every row from the same pass. The built components are shared.
+        """
+        cfg = self.config.hybrid
+        if cfg is None or cfg.score_model == "all":
+            return self
+        config = self.config.model_copy(update={"hybrid": cfg.model_copy(update={"score_model": "all"})})
+        twin = HybridReward(config, components=self.components)
+        twin.calibration = self.calibration
+        return twin
+
+    @property
     def component_names(self) -> list[str]:
         names = list(self.components)
         if self.config.hybrid is not None:
@@ -128,7 +119,7 @@ class HybridReward:
         deferred = []
         routed_model = self._routed_model()
         for name, component in self.components.items():
-            if _needs_correctness(component):
+            if component.needs_correctness:
                 deferred.append(name)
             elif name != routed_model:
                 scores[name] = self.guards[name].score(samples, groups)
@@ -203,7 +194,7 @@ class HybridReward:
         source = scores.get(cfg.rule) if cfg is not None and cfg.rule else scores.get("accuracy")
         if source is None:
             return [None] * len(next(iter(scores.values()), []))
-        return [bool(s.value >= 0.5) if s.applies else None for s in source]
+        return [s.correct for s in source]
 
     def _weighted_terms(self, scores: Mapping[str, list[Score]], groups: list[Hashable]) -> dict[str, list[float | None]]:
         """Per weighted term, per sample: weight * value, or None where the term is masked."""
@@ -239,7 +230,7 @@ class HybridReward:
         assert cfg is not None and cfg.rule and cfg.model
         rule, model = scores[cfg.rule], scores[cfg.model]
         rm = [s.value if s.applies else None for s in model]
-        correct = [bool(s.value >= 0.5) if s.applies else None for s in rule]
+        correct = [s.correct for s in rule]
         stratified = hero_stratify(rm, correct, groups, alpha=self.config.hero.alpha, beta=self.config.hero.beta)
         weights = hero_weights(rm, groups) if self.config.hero.weighting else [1.0] * len(groups)
         if HYBRID in values:
@@ -285,7 +276,7 @@ class HybridReward:
         return self.calibration
 
 
-def resolve_reward(reward: Any) -> Any:
+def resolve_reward(reward: RewardSpec) -> Reward:
     """Turn a reward spec into a callable hybrid reward.
 
     Args:
@@ -300,23 +291,19 @@ def resolve_reward(reward: Any) -> Any:
     """
     if isinstance(reward, (str, PathLike)):
         text = fspath(reward)
-        if text in PRESETS:
+        if text in preset_names():
             return HybridReward.from_preset(text)
         if Path(text).is_file():
             return HybridReward.from_config(text)
-        raise ValueError(f"{text!r} is neither a preset ({', '.join(PRESETS)}) nor an existing reward config file")
+        raise ValueError(f"{text!r} is neither a preset ({', '.join(preset_names())}) nor an existing reward config file")
     if isinstance(reward, Mapping):
         return HybridReward.from_config(reward)
-    if callable(reward) and hasattr(reward, "component_names"):
+    if isinstance(reward, Reward):
         return reward
     raise TypeError(f"expected a HybridReward, preset name, config path or mapping, got {type(reward).__name__}")
 
 
 # ---------------------------------------------------------------------- helpers
-def _needs_correctness(component: RewardComponent) -> bool:
-    return callable(getattr(component, "score_with_correctness", None))
-
-
 def _guard(name: str, component: RewardComponent, config: RewardConfig) -> ComponentGuard:
     """The component wrapped in its deadline and circuit breaker (see `hymar.rewards.guard`)."""
     spec = config.components[name]
@@ -394,15 +381,3 @@ def _load_calibration(config: RewardConfig):
         return DomainCalibration.load(config.calibration.path)
     except (OSError, ValueError) as err:
         raise ConfigError(f"calibration.path: cannot load {config.calibration.path!r}: {err}") from err
-
-
-def _deep_merge(base: Any, override: Any) -> Any:
-    if not isinstance(base, dict) or not isinstance(override, Mapping):
-        return copy.deepcopy(override)
-    merged = dict(base)
-    for key, value in override.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = _deep_merge(merged.get(key), value)
-    return merged

@@ -36,7 +36,8 @@ A length that cannot be measured (tokenizer error) gives ``Score.invalid``.
 Sources: DAPO (arXiv 2503.14476, Eq. 13), Kimi k1.5 (arXiv 2501.12599, Sec. 2.3.3; also
 open-r1 ``len_reward``), open-r1 ``get_cosine_scaled_reward`` (huggingface/open-r1
 src/open_r1/rewards.py; from "Demystifying Long CoT", arXiv 2502.03373), and our reconstruction
-of the HARMO penalty (arXiv 2510.05283; see /work/shared/PAPER.md).
+of the HARMO penalty (arXiv 2510.05283 describes a group-relative, two-sided penalty with P_max and
+tau and no formula; `band_penalty` is our reading, docs/length.md).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
-from hymar.rewards.types import Sample, Score, default_groups, group_indices
+from hymar.rewards.types import CORRECT_AT, Sample, Score, default_groups, group_indices
 
 UNITS = ("chars", "words", "tokens")
 REFERENCES = ("fixed", "group_correct_mean", "group_min_max")
@@ -202,7 +203,7 @@ LENGTH_PRESETS: dict[str, LengthPenaltyConfig] = {
 
 
 def band_penalty(length: float, ref: float, tau: float, p_max: float, sides: str = "both") -> float:
-    """HARMO-style banded penalty (our reconstruction, PAPER.md part 4).
+    """HARMO-style banded penalty (our reconstruction of arXiv 2510.05283, which gives no formula).
 
     Args:
         length: the rollout's length L.
@@ -253,13 +254,13 @@ def linear_decay(progress: float) -> float:
 
 
 def _as_correct(value: Any) -> bool | None:
-    """bool (incl. numpy bool) as is; a finite number as an accuracy score (>= 0.5 is correct)."""
+    """bool (incl. numpy bool) as is; a finite number as an accuracy score (correct from `CORRECT_AT`)."""
     if value is None:
         return None
     if type(value).__name__ in ("bool", "bool_"):
         return bool(value)
     if isinstance(value, int | float) and math.isfinite(value):
-        return value >= 0.5
+        return value >= CORRECT_AT
     return None
 
 
@@ -284,6 +285,8 @@ class LengthPenalty(RewardComponent):
     """
 
     name = "length"
+    needs_correctness = True  # group-relative: active only in groups with a correct rollout
+    default_failure_threshold = None  # a pure function of the group: no breaker unless configured
 
     def __init__(
         self,

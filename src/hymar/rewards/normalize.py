@@ -190,7 +190,7 @@ def hero_weights(
 
     std_g is the (population) std of the raw RM scores of prompt group g and mean_std the mean of
     std_g over the batch's groups, so prompts whose rollouts the RM tells apart more get more
-    weight (HERO, arXiv 2510.07242; defaults w in [0.5, 2], k = 5 as PAPER.md states). Every
+    weight (HERO, arXiv 2510.07242, whose defaults are w in [0.5, 2] and k = 5). Every
     sample gets its group's weight. A group with fewer than two present RM scores has no std: it
     gets the neutral weight sigmoid(0), i.e. (w_min + w_max) / 2, and is left out of mean_std.
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from os import PathLike
+from typing import Any, Protocol, runtime_checkable
 
 ChatMessages = list[dict[str, Any]]
 
@@ -60,6 +61,11 @@ def prompt_to_text(prompt: str | ChatMessages | None) -> str:
     return "\n".join(parts)
 
 
+#: the value from which a correctness score counts as "correct" (verifier scores are 1.0 or 0.0;
+#: a blended hybrid score counts as correct from the midpoint)
+CORRECT_AT = 0.5
+
+
 @dataclass(frozen=True)
 class Score:
     """One component's judgement of one sample.
@@ -97,6 +103,12 @@ class Score:
     @property
     def applies(self) -> bool:
         return self.valid and self.value is not None
+
+    @property
+    def correct(self) -> bool | None:
+        """Read as a correctness verdict (the rule verifier, the hybrid term): True when the value is at
+        least `CORRECT_AT`, False below it, None when the score does not apply or is invalid."""
+        return bool(self.value >= CORRECT_AT) if self.applies else None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form used by `hymar score` output lines."""
@@ -167,3 +179,22 @@ def group_indices(groups: Sequence[Hashable]) -> dict[Hashable, list[int]]:
     for i, g in enumerate(groups):
         out.setdefault(g, []).append(i)
     return out
+
+
+@runtime_checkable
+class Reward(Protocol):
+    """A batch reward: what every consumer (TRL and verl adapters, the server, training, evaluation) calls.
+
+    `HybridReward` is one; so is `hymar.integrations.remote.RemoteReward` and any test double with the
+    two members. ``component_names`` lists the keys of ``RewardResult.components``.
+    """
+
+    @property
+    def component_names(self) -> Sequence[str]: ...
+
+    def __call__(self, samples: Sequence[Sample], groups: Sequence[Hashable] | None = None) -> RewardResult: ...
+
+
+#: what the entry points accept for "a reward": a `Reward`, a preset name, a config file path or a
+#: config mapping (resolved by `hymar.rewards.hybrid.resolve_reward`)
+RewardSpec = Reward | str | PathLike | Mapping[str, Any]

@@ -54,6 +54,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hymar.rewards.presets import DEFAULT_PRESET
+from hymar.rewards.types import RewardSpec
+
 METRICS_FILE = "grpo_metrics.json"
 STATE_FILE = "trainer_state.json"
 LOG_DIR = "logs"
@@ -62,7 +65,6 @@ LOG_DIR = "logs"
 ADVANTAGES = {"harmo": "none", "grpo": "group", "batch": "batch"}
 #: ``GRPOConfig.loss_type`` values of TRL 1.16
 LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
-DEFAULT_PRESET = "hybrid-aspects-length"
 #: at most this many dataset rows (one per task tag) are scored once before training, so the reward's
 #: models load before the first step (see `hymar.train.grpo_timing.warm_reward`)
 WARMUP_ROWS = 8
@@ -207,7 +209,7 @@ def _checkpointing_kwargs(enabled: bool) -> dict[str, bool]:
     return {key: enabled}
 
 
-def _reward_label(reward: Any) -> str:
+def _reward_label(reward: RewardSpec) -> str:
     return str(reward) if isinstance(reward, (str, Path)) else type(reward).__name__
 
 
@@ -231,7 +233,7 @@ class GRPORecipe:
         train_dataset: Any,
         out_dir: str | Path,
         *,
-        reward: Any = DEFAULT_PRESET,
+        reward: RewardSpec = DEFAULT_PRESET,
         settings: GRPOSettings = GRPOSettings(),
         callbacks: Sequence[Any] = (),
     ):
@@ -424,7 +426,7 @@ def run_grpo(
     train_dataset: Any,
     out_dir: str | Path,
     *,
-    reward: Any = DEFAULT_PRESET,
+    reward: RewardSpec = DEFAULT_PRESET,
     settings: GRPOSettings | None = None,
     callbacks: Sequence[Any] = (),
     resume: bool | str | Path | None = None,

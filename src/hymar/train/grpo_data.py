@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hymar.data.prompts import text_only_prompt
+
 #: columns GRPO does not need (the SFT target)
 DROPPED_COLUMNS = ("demonstration",)
 
@@ -44,23 +46,3 @@ def to_grpo_dataset(dataset: Any, *, keep_images: bool = True) -> Any:
     if keep_images:
         return dataset
     return dataset.map(lambda prompt: {"prompt": text_only_prompt(prompt)}, input_columns=["prompt"])
-
-
-def text_only_prompt(prompt: Any) -> Any:
-    """A prompt without image parts: each message's text parts joined into one string.
-
-    Args:
-        prompt: a string (returned as is) or chat messages whose content is a string or a list of parts.
-
-    Returns:
-        The same kind of prompt, with string contents only.
-    """
-    if isinstance(prompt, str):
-        return prompt
-    out = []
-    for message in prompt:
-        content = message["content"]
-        if not isinstance(content, str):
-            content = "".join(part.get("text") or "" for part in content if part.get("type") == "text")
-        out.append({"role": message["role"], "content": content})
-    return out

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from hymar.rewards.types import Reward
+
 
 class RewardClock:
     """Accumulated seconds spent in reward functions (thread-safe; pickles as a fresh clock)."""
@@ -69,7 +71,7 @@ def timed(funcs: Sequence[Callable[..., Any]], clock: RewardClock) -> list[Calla
     return [TimedRewardFunction(f, clock) for f in funcs]
 
 
-def warm_reward(reward: Any, rows: Sequence[Mapping[str, Any]]) -> float:
+def warm_reward(reward: Reward, rows: Sequence[Mapping[str, Any]]) -> float:
     """Pay a reward's one-off start-up costs before training, so step times show the steady state.
 
     Scores one small batch built from ``rows`` (each row's demonstration, or its gold answer or

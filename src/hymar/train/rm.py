@@ -211,7 +211,7 @@ def calibration_samples(rows: Sequence[Mapping[str, Any]], seed: int = 0) -> lis
                 continue
             image = row.get("image")
             sample = Sample(row["prompt"], completion, () if image is None else (image,), answer=row["answer"], task=row.get("task"))
-            out.append((sample, float(verdict.value >= 0.5), row.get("task") or "default"))
+            out.append((sample, float(bool(verdict.correct)), row.get("task") or "default"))
     return out
 
 
@@ -269,7 +269,7 @@ def run_train_rm(out_dir: str | Path, config: RMRunConfig = RMRunConfig()) -> di
 
     Raises:
         ValueError: no training pairs, a text-only backbone, bad settings.
-        hymar.rewards.model.errors.ModelLoadError: the backbone cannot be loaded.
+        hymar.models.errors.ModelLoadError: the backbone cannot be loaded.
     """
     import torch
 
@@ -290,7 +290,7 @@ def _run(out: Path, config: RMRunConfig) -> dict[str, Any]:
     from hymar.data.synthetic import build_task_suite
     from hymar.models.loading import is_multimodal
     from hymar.rewards.model.embedding import resolve_device
-    from hymar.rewards.model.processor import load_processor
+    from hymar.models.processor import load_processor
     from hymar.rewards.model.vision_rm import VisionRewardModel
     from hymar.train.rm_loop import score_pairs, train_pairs
     from hymar.train.rm_report import pairwise_accuracy

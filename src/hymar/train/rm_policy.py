@@ -47,7 +47,7 @@ def label_completion(row: Mapping[str, Any], completion: str) -> dict[str, float
     verdict = verify(completion, row["answer"], task=row.get("task"), prompt=prompt_to_text(row["prompt"]))
     if not verdict.applies:
         return None
-    scores = {"correctness": 1.0 if verdict.value >= 0.5 else 0.0}
+    scores = {"correctness": 1.0 if verdict.correct else 0.0}
     adherence = InstructionAdherence().score_one(sample)
     if adherence.applies:
         scores["adherence"] = float(min(1.0, max(0.0, adherence.value)))

@@ -30,7 +30,7 @@ from hymar.data.benchmarks.base import (
     text_of,
 )
 from hymar.data.benchmarks.images import example_image
-from hymar.eval.grading import Grading
+from hymar.data.benchmarks.grading import Grading
 
 COLUMN_MAP = {"query": "prompt", "image": "image", "label": "answer"}
 RELAXED_TOLERANCE = 0.05

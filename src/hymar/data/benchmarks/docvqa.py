@@ -26,7 +26,7 @@ from hymar.data.benchmarks.base import (
     text_of,
 )
 from hymar.data.benchmarks.images import example_image
-from hymar.eval.grading import Grading
+from hymar.data.benchmarks.grading import Grading
 
 COLUMN_MAP = {"questionId": "id", "question": "prompt", "image": "image", "answers": "answer"}
 

@@ -18,7 +18,7 @@ from hymar.data.benchmarks.base import (
     text_of,
 )
 from hymar.data.benchmarks.images import example_image
-from hymar.eval.grading import Grading
+from hymar.data.benchmarks.grading import Grading
 
 
 def map_row(row: Row) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 from hymar.data.adapter import TASK_TARGETS, resolve_column_map
 from hymar.data.benchmarks import get_mapper
 from hymar.data.benchmarks.base import BenchmarkMapper, BenchmarkRowError
-from hymar.eval.grading import GRADING_KEY, Grading
+from hymar.data.benchmarks.grading import GRADING_KEY, Grading
 from hymar.rewards.rules.answer_type import normalize_task
 
 PROMPT_FIELD = "{prompt}"

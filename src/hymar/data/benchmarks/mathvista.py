@@ -32,7 +32,7 @@ from hymar.data.benchmarks.base import (
     text_of,
 )
 from hymar.data.benchmarks.images import example_image
-from hymar.eval.grading import DEFAULT_TOLERANCE, Grading
+from hymar.data.benchmarks.grading import DEFAULT_TOLERANCE, Grading
 from hymar.rewards.rules.choice import parse_options
 
 COLUMN_MAP = {"pid": "id", "query": "prompt", "decoded_image": "image", "answer": "answer", "metadata": "metadata"}

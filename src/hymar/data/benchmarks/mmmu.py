@@ -37,7 +37,7 @@ from hymar.data.benchmarks.base import (
     text_of,
 )
 from hymar.data.benchmarks.images import example_image, stack_images
-from hymar.eval.grading import Grading
+from hymar.data.benchmarks.grading import Grading
 from hymar.rewards.rules.choice import LETTERS
 
 COLUMN_MAP = {"id": "id", "question": "prompt", "answer": "answer"}

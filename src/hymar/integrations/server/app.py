@@ -26,6 +26,7 @@ from hymar.integrations.server.protocol import RequestError, dumps, parse_json
 from hymar.integrations.server.records import encode_records, score_records
 from hymar.integrations.server.settings import ServeSettings
 from hymar.integrations.server.worker import ScoringPool
+from hymar.rewards.types import Reward
 
 logger = logging.getLogger("hymar.serve")
 JSON = "application/json"
@@ -36,7 +37,7 @@ def json_response(value: Any, status: int = 200, headers: dict[str, str] | None 
     return Response(dumps(value), status_code=status, media_type=JSON, headers=headers)
 
 
-def create_app(reward: Any, settings: ServeSettings | None = None) -> FastAPI:
+def create_app(reward: Reward, settings: ServeSettings | None = None) -> FastAPI:
     """The reward server application.
 
     Args:

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from hymar.integrations.server.settings import ServeSettings
+from hymar.rewards.types import Reward
 
 
 def exposure_warning(settings: ServeSettings) -> str | None:
@@ -39,7 +40,7 @@ def uvicorn_config(app: Any, settings: ServeSettings, log_level: str = "info") -
     )
 
 
-def serve(reward: Any, settings: ServeSettings, log_level: str = "info") -> None:
+def serve(reward: Reward, settings: ServeSettings, log_level: str = "info") -> None:
     """Serve ``reward`` until SIGINT/SIGTERM; in-flight requests finish before this returns.
 
     Call from the main thread (signal handlers can only be installed there).

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hymar.rewards.types import Reward
+
 _SAFE_MODULES = ("hymar.rewards.rules.", "hymar.rewards.aspects.")
 
 
@@ -36,7 +38,7 @@ def component_is_thread_safe(component: Any) -> bool:
     return False
 
 
-def reward_is_thread_safe(reward: Any) -> tuple[bool, str]:
+def reward_is_thread_safe(reward: Reward) -> tuple[bool, str]:
     """Whether ``reward`` may be called from several threads at once, and why.
 
     Args:

@@ -13,14 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from hymar.integrations.server.settings import ServeSettings
+from hymar.rewards.types import Reward
 
 
 @contextmanager
 def running_server(
-    reward: Any, settings: ServeSettings | None = None, start_timeout: float = 30.0, log_level: str = "warning"
+    reward: Reward, settings: ServeSettings | None = None, start_timeout: float = 30.0, log_level: str = "warning"
 ) -> Iterator[str]:
     """Serve ``reward`` with uvicorn in a daemon thread; yield its base URL; stop it on exit.
 

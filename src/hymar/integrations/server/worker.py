@@ -32,7 +32,7 @@ from hymar.integrations.server.safety import reward_is_thread_safe
 from hymar.integrations.server.settings import ServeSettings
 from hymar.rewards.cancel import CancelToken, cancellable
 from hymar.rewards.guard import fault_scope
-from hymar.rewards.types import RewardResult, Sample
+from hymar.rewards.types import Reward, RewardResult, Sample
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ class ScoringPool:
         settings: the server settings (concurrency, queue, timeout, serialize policy).
     """
 
-    def __init__(self, reward: Any, settings: ServeSettings) -> None:
+    def __init__(self, reward: Reward, settings: ServeSettings) -> None:
         self.reward = reward
         self.settings = settings
         safe, self.safety_reason = reward_is_thread_safe(reward)

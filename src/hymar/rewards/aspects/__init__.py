@@ -18,9 +18,11 @@ adherence      InstructionAdherence      weighted mean of the applicable aspects
 What a prompt asks is read by `parse_constraints` (phrasings listed in
 `hymar.rewards.aspects.phrasings` and docs/aspects.md) and may be given or overridden per sample by
 ``Sample.constraints`` (`Constraints.from_mapping`).
+
+Every name above is an entry of the one component registry (`hymar.rewards.registry`), so each can be
+named in a reward config (``components.X.type``) as well as folded into ``adherence``.
 """
 
-from hymar.rewards.aspects.registry import aspect_names, get_aspect, register_aspect  # noqa: I001  (registry first)
 from hymar.rewards.aspects.constraints import Constraints, constraints_for, parse_constraints
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.format import FormatAspect
@@ -41,10 +43,7 @@ __all__ = [
     "LanguageAspect",
     "LengthLimitAspect",
     "ReasoningAspect",
-    "aspect_names",
     "constraints_for",
-    "get_aspect",
     "parse_constraints",
-    "register_aspect",
     "score_aspects",
 ]

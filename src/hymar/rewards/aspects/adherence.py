@@ -24,21 +24,20 @@ from typing import Any
 
 from hymar.rewards.aspects.base import Aspect, oversized
 from hymar.rewards.aspects.constraints import Constraints, constraints_for
-from hymar.rewards.aspects.registry import aspect_class, get_aspect, register_aspect
 from hymar.rewards.base import PerSampleComponent
+from hymar.rewards.registry import build_component, entry
 from hymar.rewards.types import Sample, Score
 
 #: the aspects `InstructionAdherence` folds in by default
 DEFAULT_ASPECTS = ("format", "answer_form", "length_limit", "keywords", "language", "reasoning")
 
 
-@register_aspect("adherence")
 @dataclass(frozen=True, eq=False)
 class InstructionAdherence(PerSampleComponent):
     """Weighted mean of the applicable aspects.
 
     Args:
-        aspects: names of the aspects to fold in (registered names, see `aspect_names`).
+        aspects: names of the aspects to fold in (registered aspect names, see `hymar.rewards.registry.aspect_names`).
         weights: name -> non-negative weight (missing names weigh 1.0).
         aspect_kwargs: name -> constructor kwargs of that aspect, e.g. {"format": {"style": "boxed"}}.
 
@@ -47,6 +46,9 @@ class InstructionAdherence(PerSampleComponent):
         >>> InstructionAdherence().score_one(s).value
         1.0
     """
+
+    name = "adherence"
+    default_failure_threshold = None  # a pure function of the sample: no breaker unless configured
 
     aspects: Sequence[str] = DEFAULT_ASPECTS
     weights: Mapping[str, float] | None = None
@@ -74,9 +76,12 @@ class InstructionAdherence(PerSampleComponent):
                 raise ValueError(f"InstructionAdherence.weights[{name!r}]: expected a non-negative number, got {weight!r}")
         built = []
         for name in names:
-            if not issubclass(aspect_class(name), Aspect):
-                raise TypeError(f"InstructionAdherence.aspects: {name!r} is not an Aspect")
-            built.append(get_aspect(name, **kwargs.get(name, {})))
+            if entry(name).kind != "aspect":
+                raise TypeError(f"InstructionAdherence.aspects: {name!r} is not an aspect")
+            aspect = build_component(name, kwargs.get(name, {}))
+            if not isinstance(aspect, Aspect):
+                raise TypeError(f"InstructionAdherence.aspects: {name!r} built a {type(aspect).__name__}, not an Aspect")
+            built.append(aspect)
         object.__setattr__(self, "aspects", names)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "aspect_kwargs", kwargs)

@@ -32,7 +32,6 @@ from typing import Any
 
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
-from hymar.rewards.aspects.registry import register_aspect
 from hymar.rewards.aspects.sections import parsed, response_text
 from hymar.rewards.types import Sample, Score
 
@@ -85,7 +84,6 @@ def json_candidates(text: str) -> list[str]:
     return seen
 
 
-@register_aspect("answer_form")
 @dataclass(frozen=True)
 class AnswerFormAspect(Aspect):
     """Checks the final answer's form against ``Constraints.answer_form``.
@@ -100,6 +98,8 @@ class AnswerFormAspect(Aspect):
         >>> AnswerFormAspect().score_one(s).value
         1.0
     """
+
+    name = "answer_form"
 
     max_json_chars: int = 100_000
     json_containers_only: bool = True

@@ -34,6 +34,7 @@ class Aspect(PerSampleComponent):
     """One instruction-adherence check; value in [0, 1], 1 = fully adherent."""
 
     name = "aspect"
+    default_failure_threshold = None  # a pure function of the sample: no breaker unless configured
 
     def score_one(self, sample: Sample) -> Score:
         too_long = oversized(sample)

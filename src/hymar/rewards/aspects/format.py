@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
-from hymar.rewards.aspects.registry import register_aspect
 from hymar.rewards.aspects.sections import parsed
 from hymar.rewards.completion import ParsedCompletion
 from hymar.rewards.aspects.text_stats import count_words
@@ -38,7 +37,6 @@ STYLES = ("think_answer", "boxed", "answer_tag")
 _TRAILING_OK = frozenset(" \t\r\n.$\\]):;!")
 
 
-@register_aspect("format")
 @dataclass(frozen=True)
 class FormatAspect(Aspect):
     """Checks the reasoning + answer structure of the completion.
@@ -54,6 +52,8 @@ class FormatAspect(Aspect):
         >>> FormatAspect().score_one(Sample(completion="<think>2+2</think><answer>4</answer>")).value
         1.0
     """
+
+    name = "format"
 
     style: str = "think_answer"
     strict: bool = False

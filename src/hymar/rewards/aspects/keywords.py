@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
-from hymar.rewards.aspects.registry import register_aspect
 from hymar.rewards.aspects.sections import response_text
 from hymar.rewards.types import Sample, Score
 
@@ -32,7 +31,6 @@ def contains_keyword(text: str, keyword: str) -> bool:
     return keyword_pattern(keyword).search(text) is not None
 
 
-@register_aspect("keywords")
 @dataclass(frozen=True)
 class KeywordAspect(Aspect):
     """Scores required and banned keywords.
@@ -45,6 +43,8 @@ class KeywordAspect(Aspect):
         >>> KeywordAspect().score_one(s).value
         0.5
     """
+
+    name = "keywords"
 
     answer_tag: str = "answer"
     think_tag: str = "think"

@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
 from hymar.rewards.aspects.language_detect import SUPPORTED_LANGUAGES, detect_language
-from hymar.rewards.aspects.registry import register_aspect
 from hymar.rewards.aspects.sections import response_text
 from hymar.rewards.types import Sample, Score
 
 
-@register_aspect("language")
 @dataclass(frozen=True)
 class LanguageAspect(Aspect):
     """Scores the response language against ``Constraints.language``.
@@ -39,6 +37,8 @@ class LanguageAspect(Aspect):
         >>> LanguageAspect().score_one(s).value
         1.0
     """
+
+    name = "language"
 
     min_words: int = 3
     answer_tag: str = "answer"

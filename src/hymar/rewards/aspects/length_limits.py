@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
-from hymar.rewards.aspects.registry import register_aspect
 from hymar.rewards.aspects.sections import response_text
 from hymar.rewards.aspects.text_stats import count_sentences, count_words
 from hymar.rewards.types import Sample, Score
@@ -42,7 +41,6 @@ def under_min_score(n: int, limit: int) -> float:
     return max(0.0, 1.0 - (limit - n) / limit)
 
 
-@register_aspect("length_limit")
 @dataclass(frozen=True)
 class LengthLimitAspect(Aspect):
     """Scores the response against the stated word and sentence limits.
@@ -55,6 +53,8 @@ class LengthLimitAspect(Aspect):
         >>> LengthLimitAspect().score_one(s).value
         0.5
     """
+
+    name = "length_limit"
 
     answer_tag: str = "answer"
     think_tag: str = "think"

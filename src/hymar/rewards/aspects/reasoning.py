@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from hymar.rewards.aspects.base import Aspect
 from hymar.rewards.aspects.constraints import Constraints
 from hymar.rewards.aspects.length_limits import over_max_score
-from hymar.rewards.aspects.registry import register_aspect
 from hymar.rewards.aspects.sections import parsed, response_text
 from hymar.rewards.aspects.text_stats import count_words
 from hymar.rewards.types import Sample, Score
@@ -39,7 +38,6 @@ def reasoning_text(completion: str, think_tag: str = "think", answer_tag: str = 
     return "".join(parts)
 
 
-@register_aspect("reasoning")
 @dataclass(frozen=True)
 class ReasoningAspect(Aspect):
     """Scores presence (or absence) of reasoning against ``Constraints.require_reasoning``.
@@ -54,6 +52,8 @@ class ReasoningAspect(Aspect):
         >>> ReasoningAspect().score_one(s).value
         1.0
     """
+
+    name = "reasoning"
 
     min_reasoning_words: int = 15
     max_bare_words: int = 20

@@ -17,7 +17,7 @@ _EXPORTS: dict[str, str] = {
     "VisionRewardModel": "hymar.rewards.model.vision_rm",
     "LLMJudge": "hymar.rewards.model.judge",
     "JudgeConfig": "hymar.rewards.model.judge",
-    "ModelLoadError": "hymar.rewards.model.errors",
+    "ModelLoadError": "hymar.models.errors",
 }
 
 __all__ = sorted(_EXPORTS)

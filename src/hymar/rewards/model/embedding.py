@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hymar.rewards.base import RewardComponent
-from hymar.rewards.model.errors import ModelLoadError
+from hymar.models.errors import ModelLoadError
 from hymar.rewards.model.text import strip_think
 from hymar.rewards.types import Sample, Score
 
@@ -132,6 +132,7 @@ class EmbeddingSimilarity(RewardComponent):
     """
 
     name = "similarity"
+    uses_model = True
 
     def __init__(
         self,

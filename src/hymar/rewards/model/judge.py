@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
-from hymar.rewards.guard import ComponentUnavailable
+from hymar.rewards.guard import JUDGE_DEFAULT_TIMEOUT_S, ComponentUnavailable
 from hymar.rewards.model.judge_prompt import (
     DEFAULT_RUBRIC,
     image_data_url,
@@ -115,6 +115,8 @@ class LLMJudge(RewardComponent):
     """
 
     name = "judge"
+    uses_model = True
+    default_timeout_s = JUDGE_DEFAULT_TIMEOUT_S
 
     def __init__(self, base_url: str, model: str, **options: Any) -> None:
         self.config = JudgeConfig(base_url=base_url.rstrip("/"), model=model, **options)

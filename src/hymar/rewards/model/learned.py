@@ -7,7 +7,7 @@ Reward-model folder format (what ``hymar train-rm`` writes and this component re
 - Multimodal backbone (no sequence-classification class in transformers, e.g. Qwen2.5-VL): a
   `VisionRewardModel` folder (backbone via ``save_pretrained`` + ``reward_head.safetensors``) plus
   the processor files (``AutoProcessor``; Qwen-VL folders may use the image-only processor of
-  ``hymar.rewards.model.processor``).
+  ``hymar.models.processor``).
 - Optional ``hymar_reward.json``: ``{"aspects": [...], "aspect_weights": {...}, "multimodal": bool}``
   (see ``hymar.rewards.model.spec``). ``multimodal`` defaults to "has reward_head.safetensors".
 
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from hymar.rewards.base import RewardComponent
-from hymar.rewards.model.errors import ModelLoadError
+from hymar.models.errors import ModelLoadError
 from hymar.rewards.model.inputs import ImageError, build_messages, load_image, render
 from hymar.rewards.model.spec import RewardModelSpec
 from hymar.rewards.types import Sample, Score
@@ -85,6 +85,7 @@ class LearnedRewardModel(RewardComponent):
     """
 
     name = "reward_model"
+    uses_model = True
 
     def __init__(
         self,
@@ -167,7 +168,7 @@ class LearnedRewardModel(RewardComponent):
 
     @staticmethod
     def _load_multimodal(path: str, load_kwargs: dict[str, Any]) -> tuple[Any, Any, int]:
-        from hymar.rewards.model.processor import load_processor
+        from hymar.models.processor import load_processor
         from hymar.rewards.model.vision_rm import VisionRewardModel
 
         model = VisionRewardModel.from_pretrained(path, **load_kwargs)

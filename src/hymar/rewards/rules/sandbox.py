@@ -16,6 +16,9 @@ Design:
 - a worker that dies (segfault, os._exit, MemoryError) gives ``Outcome(ok=False, error=...)``;
 - results travel pickled; nothing is shared.
 
+The worker process itself (its loop, memory cap and start-up plumbing: the security boundary) is
+`hymar.rewards.rules.sandbox_worker`; this module is the parent's pool, deadlines and cancellation.
+
 The deadline of `BoundedRunner.run` covers waiting for a free worker as well as the call itself, so a
 call returns within ``timeout`` plus the time to kill a stuck worker (milliseconds), from any thread.
 A cancelled `hymar.rewards.cancel` token of the calling context (a server request past its deadline)
@@ -33,13 +36,10 @@ first start of a pool (fork server, sympy + math-verify imports) ~0.3 s on an id
 from __future__ import annotations
 
 import atexit
-import contextlib
 import contextvars
-import importlib
 import multiprocessing
 import os
 import pickle
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -48,6 +48,7 @@ from typing import Any
 from weakref import WeakSet
 
 from hymar.rewards.cancel import CancelToken, current_token
+from hymar.rewards.rules.sandbox_worker import Worker, skip_main_import_for_workers
 
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 # Starting a worker may import heavy modules on a loaded machine; this bounds a broken start.
@@ -58,7 +59,6 @@ _START_RETRY_DELAY = 1.0
 # worker's start-up (fork server, sympy import, cache warm-up: ~1-2 s) has nothing to do with the
 # input, and counting it made the first symbolic comparison of a process time out.
 _ACQUIRE_TIMEOUT = 15.0
-_WORKER_NAME = "hymar-sandbox-worker"
 # How often a waiting call looks at its cancel token; the cost of cancelling late by this much is small.
 _CANCEL_POLL = 0.05
 # `BoundedRunner.run_many` splits a batch over the workers only when each gets at least this many
@@ -86,149 +86,6 @@ class Outcome:
     value: Any = None
     error: str | None = None
     timed_out: bool = False
-
-
-# ----------------------------------------------------------------------------------------------
-# worker side
-
-
-def _worker_main(conn: Any, preload: Sequence[str], memory_limit: int | None) -> None:
-    """Worker loop: receive (fn, [args, ...]), answer one message per item, until EOF or None."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if memory_limit:
-        with contextlib.suppress(ImportError, ValueError, OSError):
-            import resource
-
-            _, hard = resource.getrlimit(resource.RLIMIT_AS)
-            limit = memory_limit if hard == resource.RLIM_INFINITY else min(memory_limit, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    for name in preload:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops starting
-            conn.send(("init_error", f"import {name}: {type(exc).__name__}: {exc}"))
-            return
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):  # parent gone
-            return
-        if message is None:
-            return
-        # The call travels as (item count, pickled (fn, items)) so that a function the worker
-        # cannot import still gets one error answer per item instead of killing the worker.
-        n_items, payload = message
-        try:
-            fn, items = pickle.loads(payload)
-        except Exception as exc:  # noqa: BLE001
-            for _ in range(n_items):
-                conn.send(("err", f"cannot unpickle call: {type(exc).__name__}: {exc}"[:500]))
-            continue
-        for args in items:
-            fatal = False
-            try:
-                reply: tuple[str, Any] = ("ok", fn(*args))
-            except MemoryError:
-                reply, fatal = ("err", "MemoryError"), True
-            except BaseException as exc:  # noqa: BLE001 - every failure becomes an Outcome
-                reply = ("err", f"{type(exc).__name__}: {exc}"[:500])
-            try:
-                conn.send(reply)
-            except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable return value
-                conn.send(("err", f"cannot send result: {type(exc).__name__}: {exc}"[:500]))
-            if fatal:  # after a MemoryError the heap may be in a bad state: start afresh
-                return
-
-
-# ----------------------------------------------------------------------------------------------
-# parent side
-
-
-class _Worker:
-    """One worker process and the parent's end of its pipe."""
-
-    def __init__(self, ctx: Any, preload: Sequence[str], memory_limit: int | None) -> None:
-        self.conn, child_conn = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(
-            target=_worker_main,
-            args=(child_conn, tuple(preload), memory_limit),
-            name=_WORKER_NAME,
-            daemon=True,
-        )
-        with _allow_children_of_daemon():
-            self.proc.start()
-        child_conn.close()
-
-    def wait_ready(self, timeout: float) -> str | None:
-        """None when the worker is ready, else why it is not."""
-        try:
-            if not self.conn.poll(timeout):
-                return "worker start timed out"
-            kind, detail = self.conn.recv()
-        except (EOFError, OSError):
-            return f"worker died during start (exit code {self.exitcode()})"
-        return None if kind == "ready" else str(detail)
-
-    def exitcode(self) -> int | None:
-        self.proc.join(0.5)
-        return self.proc.exitcode
-
-    def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.proc.kill()
-        with contextlib.suppress(Exception):
-            self.proc.join(1.0)
-        with contextlib.suppress(Exception):
-            self.conn.close()
-
-    def stop(self) -> None:
-        """Ask politely, then kill."""
-        with contextlib.suppress(Exception):
-            self.conn.send(None)
-            self.proc.join(0.2)
-        self.kill()
-
-
-def _skip_main_import_for_workers() -> None:
-    """Make our workers skip re-importing the parent's ``__main__``.
-
-    spawn and forkserver children normally import the parent's main script (as ``__mp_main__``) so
-    that functions defined there can be unpickled; a training script without an
-    ``if __name__ == "__main__"`` guard would then run again inside every worker. Our workers only
-    run functions from importable modules, so for processes named `_WORKER_NAME` (and only those)
-    the main-module entries are dropped from the preparation data. Idempotent.
-    """
-    from multiprocessing import spawn
-
-    original = spawn.get_preparation_data
-    if getattr(original, "_hymar_skips_main", False):
-        return
-
-    def get_preparation_data(name: str) -> dict[str, Any]:
-        data = original(name)
-        if name == _WORKER_NAME:
-            data.pop("init_main_from_name", None)
-            data.pop("init_main_from_path", None)
-        return data
-
-    get_preparation_data._hymar_skips_main = True  # type: ignore[attr-defined]
-    spawn.get_preparation_data = get_preparation_data
-
-
-@contextlib.contextmanager
-def _allow_children_of_daemon() -> Any:
-    """multiprocessing refuses to start processes from a daemonic process (e.g. a Pool worker).
-    Our workers are safe there: they exit on EOF when their parent dies, so lift the flag briefly."""
-    proc = multiprocessing.current_process()
-    was_daemon = proc._config.get("daemon", False)  # type: ignore[attr-defined]
-    if was_daemon:
-        proc._config["daemon"] = False  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        if was_daemon:
-            proc._config["daemon"] = True  # type: ignore[attr-defined]
 
 
 class BoundedRunner:
@@ -272,13 +129,13 @@ class BoundedRunner:
         # Fresh locks: after a fork the parent's lock may have been held by a thread that is gone.
         self._pid = os.getpid()
         self._cond = threading.Condition(threading.Lock())
-        self._idle: list[_Worker] = []
+        self._idle: list[Worker] = []
         self._live = 0  # idle + busy + starting
         self._closed = False
         self._starting: set[threading.Thread] = set()
         self._start_error: tuple[float, str] | None = None
         self._ctx = multiprocessing.get_context(self.start_method)
-        _skip_main_import_for_workers()
+        skip_main_import_for_workers()
         if self.start_method == "forkserver":
             # Replaces the default ["__main__"] so the fork server does not import the main script
             # either. Only takes effect if the process's fork server is not running yet (it is global).
@@ -426,7 +283,7 @@ class BoundedRunner:
             self._release(worker, healthy=healthy)
         return outcomes
 
-    def _receive(self, worker: _Worker, deadline: float, token: CancelToken | None = None) -> Outcome:
+    def _receive(self, worker: Worker, deadline: float, token: CancelToken | None = None) -> Outcome:
         try:
             while True:
                 remaining = max(0.0, deadline - time.monotonic())
@@ -444,7 +301,7 @@ class BoundedRunner:
             return Outcome(ok=True, value=value)
         return Outcome(ok=False, error=str(value))
 
-    def _acquire(self, deadline: float, token: CancelToken | None = None) -> tuple[_Worker | None, str]:
+    def _acquire(self, deadline: float, token: CancelToken | None = None) -> tuple[Worker | None, str]:
         with self._cond:
             while True:
                 if self._closed:
@@ -462,7 +319,7 @@ class BoundedRunner:
                     return None, "timeout"
                 self._cond.wait(remaining if token is None else min(remaining, _CANCEL_POLL))
 
-    def _release(self, worker: _Worker, healthy: bool) -> None:
+    def _release(self, worker: Worker, healthy: bool) -> None:
         if healthy:
             with self._cond:
                 if not self._closed:
@@ -491,7 +348,7 @@ class BoundedRunner:
                 self._starting.discard(threading.current_thread())
 
     def _start_worker_inner(self) -> None:
-        worker: _Worker | None = None
+        worker: Worker | None = None
         error: str | None = None
         try:
             worker = self._spawn()
@@ -511,13 +368,13 @@ class BoundedRunner:
         if worker is not None:
             worker.kill()
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self) -> Worker:
         try:
-            return _Worker(self._ctx, self.preload, self.memory_limit)
+            return Worker(self._ctx, self.preload, self.memory_limit)
         except ChildProcessError:
             # The fork server was inherited from the process we were forked from: use spawn here.
             self._ctx = multiprocessing.get_context("spawn")
-            return _Worker(self._ctx, self.preload, self.memory_limit)
+            return Worker(self._ctx, self.preload, self.memory_limit)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -129,6 +129,7 @@ class AccuracyReward(PerSampleComponent):
     """
 
     name = "accuracy"
+    default_failure_threshold = None  # bounds its own time; invalid scores are about the input
 
     def __init__(
         self,
