@@ -30,7 +30,7 @@ DESCRIPTION = "GRPO (TRL) on a policy with a hymar reward: checkpoints, TensorBo
 
 EPILOG = """\
 examples:
-  hymar train out/grpo --policy out/sft                        # full method on the synthetic suite
+  hymar train out/grpo --policy out/sft                        # the default reward (harmo) on the synthetic suite
   hymar train out/grpo --policy out/sft --preset rule-only --max-steps 50
   hymar train out/grpo --policy out/sft --advantage grpo --loss-type dapo
   hymar train out/grpo --policy out/sft --set components.model.type=reward_model \\
