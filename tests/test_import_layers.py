@@ -128,5 +128,5 @@ def test_layer_order_examples():
     assert layer_of("hymar.models.loading") < layer_of("hymar.rewards.model.learned")
     assert layer_of("hymar.data.benchmarks.mathvista") < layer_of("hymar.eval.grading")
     assert layer_of("hymar.eval.generate") < layer_of("hymar.train.grpo_data")
-    assert layer_of("hymar.recipes.checks") < layer_of("hymar.commands.reward_args")
+    assert layer_of("hymar.recipes.train.checks") < layer_of("hymar.commands.reward_args")
     assert layer_of("hymar.rewards.rules.limits") < layer_of("hymar.rewards.completion.parsed") < layer_of("hymar.rewards.rules.extract")

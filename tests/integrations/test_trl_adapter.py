@@ -351,3 +351,71 @@ def test_counting_reward_pickles():
     """The helper itself must pickle, or the pickling tests above would prove nothing."""
     r = pickle.loads(pickle.dumps(CountingReward(stub_hybrid())))
     assert r.calls == 0 and r([Sample(prompt="q", completion="x", answer="x")]).rewards == [1.0]
+
+
+class TestOneBuildPerStep:
+    """The total and its K views find the step's result by the identity of TRL's lists (issue 11)."""
+
+    @pytest.fixture
+    def builds(self, monkeypatch):
+        from hymar.integrations import trl as trl_module
+
+        counter = {"n": 0}
+        original = trl_module.build_samples
+
+        def counting(*args, **kwargs):
+            counter["n"] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(trl_module, "build_samples", counting)
+        return counter
+
+    def test_same_lists_build_the_samples_once(self, counting_reward, builds):
+        # reason: each view rebuilt every Sample and hashed every image: K+1 times per step
+        funcs, _ = make_reward_funcs(counting_reward)
+        batch = {k: list(v) for k, v in BATCH.items()}
+        outputs = [call(f, batch) for f in funcs]
+        assert builds["n"] == 1 and counting_reward.calls == 1
+        assert outputs[1] == [1.0, 0.0, 1.0, 0.0]
+
+    def test_copied_lists_fall_back_to_the_content_hash(self, counting_reward, builds):
+        f = HymarRewardFunction(counting_reward)
+        first = call(f, {k: list(v) for k, v in BATCH.items()})
+        second = call(f, {k: list(v) for k, v in BATCH.items()})
+        assert first == second and builds["n"] == 2 and counting_reward.calls == 1
+
+    def test_a_list_refilled_in_place_is_scored_again(self, counting_reward):
+        f = HymarRewardFunction(counting_reward)
+        batch = {k: list(v) for k, v in BATCH.items()}
+        before = call(f, batch)
+        batch["completions"][1] = batch["completions"][0]  # now right, like the first rollout
+        after = call(f, batch)
+        assert counting_reward.calls == 2 and after[1] == before[0] != before[1]
+
+    def test_a_new_step_with_the_same_lists_is_scored_again(self, counting_reward):
+        class State:
+            def __init__(self, step):
+                self.global_step = step
+
+        f = HymarRewardFunction(counting_reward)
+        batch = {k: list(v) for k, v in BATCH.items()}
+        call(f, batch, trainer_state=State(1))
+        call(f, batch, trainer_state=State(2))
+        assert counting_reward.calls == 2
+
+
+def test_each_image_is_hashed_once_per_batch(counting_reward, monkeypatch):
+    # reason: the image fingerprint (tobytes + sha1) ran once per rollout, twice (batch key, groups)
+    from hymar.integrations import batch_cache
+
+    hashed = []
+    original = batch_cache._image_fingerprint
+    monkeypatch.setattr(batch_cache, "_image_fingerprint", lambda image: hashed.append(id(image)) or original(image))
+    from PIL import Image
+
+    images = [Image.new("RGB", (8, 8), c) for c in ("red", "blue")]
+    funcs, _ = make_reward_funcs(counting_reward)
+    batch = {**{k: list(v) for k, v in BATCH.items()}, "image": [images[0], images[0], images[1], images[1]]}
+    for f in funcs:
+        f(prompts=batch["prompts"], completions=batch["completions"], answer=batch["answer"], image=batch["image"])
+    assert sorted(hashed) == sorted([id(images[0]), id(images[1])] * 2)  # batch key + group inference

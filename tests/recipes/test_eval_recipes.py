@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from hymar.commands.evaluate import main
-from hymar.recipes.eval_dry_run import dry_run
-from hymar.recipes.eval_recipe import EvalRecipeError, load_eval_recipe, with_overrides
+from hymar.recipes.eval.dry_run import dry_run
+from hymar.recipes.eval.recipe import EvalRecipeError, load_eval_recipe, with_overrides
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPES = sorted((ROOT / "recipes" / "eval").glob("*.yaml"))

@@ -13,10 +13,10 @@ import yaml
 
 from hymar.cli import build_parser
 from hymar.commands import train as train_cmd
-from hymar.recipes.accelerate_check import check_accelerate_config
-from hymar.recipes.cli_args import apply_recipe_settings
-from hymar.recipes.dry_run import build_plan
-from hymar.recipes.trl_config import batch_plan, build_grpo_config
+from hymar.recipes.train.accelerate_check import check_accelerate_config
+from hymar.recipes.train.cli_args import apply_recipe_settings
+from hymar.recipes.train.dry_run import build_plan
+from hymar.recipes.train.trl_config import batch_plan, build_grpo_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_RECIPES = sorted((ROOT / "recipes" / "train").glob("*.yaml"))

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pytest
 
-from hymar.train.rm_pairs import (
+from hymar.train.rm.pairs import (
     KIND_ASPECT,
     OVERALL,
     PreferencePair,
@@ -52,7 +52,7 @@ def trained(backbone, tmp_path_factory):
     """A vector RM trained with the --quick settings on perturbation pairs (a few seconds)."""
     from dataclasses import replace
 
-    from hymar.train.rm import quick_config, run_train_rm
+    from hymar.train.rm.training import quick_config, run_train_rm
 
     out = tmp_path_factory.mktemp("rm_vector")
     quick = quick_config()
@@ -169,7 +169,7 @@ class TestPolicyPairs:
         ],
     )
     def test_pairs_right_with_wrong(self, completions, n_pairs, reason):
-        from hymar.train.rm_policy import pair_policy_samples
+        from hymar.train.rm.policy import pair_policy_samples
 
         pairs = pair_policy_samples([self.ROW], [completions])
         assert len(pairs) == n_pairs, reason
@@ -179,14 +179,14 @@ class TestPolicyPairs:
             assert pair.rejected_scores["correctness"] == 0.0 and "adherence" in pair.chosen_scores
 
     def test_open_rows_are_not_labelled(self):
-        from hymar.train.rm_policy import label_completion
+        from hymar.train.rm.policy import label_completion
 
         assert label_completion({**self.ROW, "task": "open", "answer": None}, "<answer>A red circle.</answer>") is None
 
 
 @pytest.mark.slow
 def test_policy_sampling_returns_k_completions_per_prompt(backbone, suite):
-    from hymar.train.rm_policy import sample_completions
+    from hymar.train.rm.policy import sample_completions
 
     rows = [suite["train"][i] for i in range(2)]
     completions = sample_completions(backbone, rows, k=2, max_new_tokens=4, seed=0)
@@ -207,14 +207,14 @@ class TestLoss:
         ],
     )
     def test_head_targets(self, aspects, pair_aspect, expected, reason):
-        from hymar.train.rm_loop import head_targets
+        from hymar.train.rm.loop import head_targets
 
         assert head_targets([_pair(aspect=pair_aspect)], aspects) == expected, reason
 
     def test_a_pair_only_moves_its_aspect_head(self):
         import torch
 
-        from hymar.train.rm_loop import RMTrainConfig, _pair_loss
+        from hymar.train.rm.loop import RMTrainConfig, _pair_loss
 
         rewards = torch.zeros(2, 4, requires_grad=True)  # chosen row, rejected row
         config = RMTrainConfig(center_weight=0.0, score_weight=0.0)
@@ -228,7 +228,7 @@ class TestLoss:
     def test_attribute_scores_are_regressed(self):
         import torch
 
-        from hymar.train.rm_loop import RMTrainConfig, _pair_loss
+        from hymar.train.rm.loop import RMTrainConfig, _pair_loss
 
         pair = _pair(chosen_scores={"correctness": 1.0}, rejected_scores={"correctness": 0.0})
         rewards = torch.zeros(2, 4, requires_grad=True)
@@ -239,7 +239,7 @@ class TestLoss:
 
 class TestReport:
     def test_pairwise_accuracy_per_head_and_total(self):
-        from hymar.train.rm_report import pairwise_accuracy
+        from hymar.train.rm.report import pairwise_accuracy
 
         pairs = [_pair(aspect="correctness"), _pair(aspect="adherence"), _pair(aspect=OVERALL, domain="human", source="human"), _pair(aspect="relevance")]
         chosen = [[1.0, 0.0, 0, 0], [0.0, -1.0, 0, 0], [2.0, 2.0, 0, 0], [0, 0, 0, float("nan")]]
@@ -255,7 +255,7 @@ class TestReport:
         assert acc["by_source"]["human"]["pairs"] == 1
 
     def test_ties_count_half(self):
-        from hymar.train.rm_report import pairwise_accuracy
+        from hymar.train.rm.report import pairwise_accuracy
 
         acc = pairwise_accuracy([_pair()], [[0.3]], [[0.3]], ("reward",), (1.0,))
         assert acc["overall"] == 0.5
@@ -270,12 +270,12 @@ class TestReport:
         ],
     )
     def test_auroc(self, scores, labels, expected, reason):
-        from hymar.train.rm_report import auroc
+        from hymar.train.rm.report import auroc
 
         assert auroc(scores, labels) == expected, reason
 
     def test_calibration_lowers_ece_of_a_shifted_score(self):
-        from hymar.train.rm_report import calibration_report
+        from hymar.train.rm.report import calibration_report
 
         rng = random.Random(0)
         labels = [float(i % 2) for i in range(400)]
@@ -378,7 +378,7 @@ class TestTrainedVectorModel:
 
         from hymar.models.processor import load_processor
         from hymar.rewards.model.vision_rm import VisionRewardModel
-        from hymar.train.rm_loop import RMTrainConfig, train_pairs
+        from hymar.train.rm.loop import RMTrainConfig, train_pairs
 
         torch.manual_seed(0)
         model = VisionRewardModel.from_backbone(backbone, n_aspects=4)

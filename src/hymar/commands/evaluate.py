@@ -4,9 +4,9 @@ Writes OUT_DIR/eval.json (per-domain accuracy, format adherence, mean length, op
 score, and every generation) and OUT_DIR/eval.md (the same as tables). See `hymar.eval.evaluate`.
 
 The first positional is an eval recipe when it names an existing .yaml/.yml file (`recipes/eval/`,
-schema in `hymar.recipes.eval_recipe`): a public benchmark loaded with ``datasets.load_dataset`` and
+schema in `hymar.recipes.eval.recipe`): a public benchmark loaded with ``datasets.load_dataset`` and
 mapped by its row mapper (`hymar.data.benchmarks`). ``--dry-run`` validates a recipe and maps its
-mapper's built-in example rows without downloading anything (`hymar.recipes.eval_dry_run`).
+mapper's built-in example rows without downloading anything (`hymar.recipes.eval.dry_run`).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate (a recipe when the first positional is one); print the numbers and the report paths."""
-    from hymar.recipes.eval_recipe import is_eval_recipe_path
+    from hymar.recipes.eval.recipe import is_eval_recipe_path
 
     if is_eval_recipe_path(args.policy):
         return run_recipe(args)
@@ -123,8 +123,8 @@ def run_recipe(args: argparse.Namespace) -> int:
     import json
 
     from hymar.models.loading import ModelLoadError
-    from hymar.recipes.eval_dry_run import dry_run
-    from hymar.recipes.eval_recipe import (
+    from hymar.recipes.eval.dry_run import dry_run
+    from hymar.recipes.eval.recipe import (
         EvalRecipeError,
         load_eval_recipe,
         with_overrides,

@@ -30,7 +30,7 @@ DESCRIPTION = "GRPO (TRL) on a policy with a hymar reward: checkpoints, TensorBo
 
 EPILOG = """\
 examples:
-  hymar train out/grpo --policy out/sft                        # full method on the synthetic suite
+  hymar train out/grpo --policy out/sft                        # the default reward (harmo) on the synthetic suite
   hymar train out/grpo --policy out/sft --preset rule-only --max-steps 50
   hymar train out/grpo --policy out/sft --advantage grpo --loss-type dapo
   hymar train out/grpo --policy out/sft --set components.model.type=reward_model \\
@@ -96,7 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("out_dir", metavar="OUT_DIR", help="run folder: policy, checkpoints, logs/, grpo_metrics.json")
     parser.add_argument("--policy", default=None, metavar="PATH", help="policy folder or Hub id (default: build the untrained tiny VLM into OUT_DIR/initial-policy; SFT it first for a useful run)")
-    from hymar.recipes.cli_args import install as install_recipe_args
+    from hymar.recipes.train.cli_args import install as install_recipe_args
 
     install_recipe_args(parser)  # OUT_DIR may be a recipe .yaml (its values become defaults); --out, --dry-run
     add_reward_arguments(parser)
@@ -165,13 +165,13 @@ def _default_policy(out: Path, data: Any) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Run GRPO; print where the policy and logs went. Returns the exit code."""
     from hymar.models.loading import ModelLoadError
-    from hymar.recipes.cli_args import apply_recipe_settings
+    from hymar.recipes.train.cli_args import apply_recipe_settings
     from hymar.rewards.config import ConfigError
     from hymar.train.grpo import LOG_DIR, run_grpo
     from hymar.train.ranks import build_on_main, is_main_process
 
     if getattr(args, "dry_run", False):
-        from hymar.recipes.dry_run import dry_run
+        from hymar.recipes.train.dry_run import dry_run
 
         return dry_run(args, _settings)
     try:

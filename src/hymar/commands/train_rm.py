@@ -4,7 +4,7 @@ Feedback: perturbation pairs from the synthetic task suite (default), human pref
 (``--pairs``, {prompt, images, chosen, rejected} JSONL / folder / Hub name), verifier-labelled samples
 of a policy (``--policy``). Writes a reward-model folder that ``LearnedRewardModel`` loads and the
 hybrid combiner takes by path, ``calibration.json`` and ``rm_report.json`` (held-out pairwise accuracy
-per aspect, calibration error before/after per-domain calibration). See `hymar.train.rm`.
+per aspect, calibration error before/after per-domain calibration). See `hymar.train.rm.training`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from hymar.data.synthetic.perturb import ASPECTS
 from hymar.models.tiny import SIZES
-from hymar.train.rm import RMRunConfig, quick_config
+from hymar.train.rm.training import RMRunConfig, quick_config
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -149,8 +149,8 @@ def config_from_args(args: argparse.Namespace) -> RMRunConfig:
 def run(args: argparse.Namespace) -> int:
     """Train, save and report; print the table. Returns the exit code."""
     from hymar.models.errors import ModelLoadError
-    from hymar.train.rm import CALIBRATION_FILE, REPORT_FILE, run_train_rm
-    from hymar.train.rm_report import format_table
+    from hymar.train.rm.training import CALIBRATION_FILE, REPORT_FILE, run_train_rm
+    from hymar.train.rm.report import format_table
 
     try:
         config = config_from_args(args)

@@ -244,8 +244,8 @@ class DemoPipeline:
         return _load_json(folder / METRICS_FILE)
 
     def _train_rm(self, folder: Path) -> dict[str, Any]:
-        from hymar.train.rm import RMRunConfig, run_train_rm
-        from hymar.train.rm_loop import RMTrainConfig
+        from hymar.train.rm.training import RMRunConfig, run_train_rm
+        from hymar.train.rm.loop import RMTrainConfig
 
         s = self.settings
         config = RMRunConfig(

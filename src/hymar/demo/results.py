@@ -22,7 +22,6 @@ renders it as report.md.
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from collections.abc import Mapping, Sequence

@@ -33,7 +33,9 @@ What TRL 1.16 does with reward functions (read in ``trl/trainer/grpo_trainer.py`
 Design, given that: one total function named ``hymar`` (weight 1.0) does the single scoring of the batch.
 Per-component *values* are exposed as zero-weight "view" functions named after the components, so TRL
 logs ``rewards/<component>/mean|std`` over the global batch and shows them in its completions table;
-they read the total's cached `RewardResult` (one scoring per batch whichever function TRL calls first).
+they read the total's cached `RewardResult` (one scoring per batch whichever function TRL calls first),
+found by the identity of the argument lists TRL hands every function of a step, or, for other lists,
+by a hash of the batch's content.
 Metrics TRL cannot derive from values (``rewards/<component>/confidence`` and ``.../invalid_rate``) go
 through ``log_metric``; without views the total also sends ``mean``/``std`` that way. A view returns NaN
 where its component does not apply and wherever the total is NaN, so views never change which rows TRL
@@ -48,17 +50,13 @@ on the ``hymar.integrations.trl`` logger; ``rewards/<component>/invalid_rate`` t
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import math
-import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from hymar.integrations.batch_cache import TRAINER_KWARGS, BatchCache, SameArguments, batch_key, prompt_key
 from hymar.rewards.hybrid import resolve_reward
 from hymar.rewards.isolation import score_isolated
 from hymar.rewards.presets import DEFAULT_PRESET
@@ -82,8 +80,6 @@ ANSWER_COLUMNS = ("answer", "solution", "gold")
 IMAGE_COLUMNS = ("images", "image")
 """Dataset columns read as the prompt's images (a single image is wrapped in a list)."""
 
-# kwargs TRL adds that are not dataset columns; they never reach Sample.metadata.
-_TRAINER_KWARGS = frozenset({"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"})
 _SAMPLE_COLUMNS = frozenset({*ANSWER_COLUMNS, *IMAGE_COLUMNS, "reference", "task", "constraints"})
 
 
@@ -128,7 +124,7 @@ def build_samples(prompts: Sequence[Any], completions: Sequence[Any], columns: M
     n = len(completions)
     if len(prompts) != n:
         raise ValueError(f"got {len(prompts)} prompts for {n} completions")
-    data = {k: v for k, v in columns.items() if k not in _TRAINER_KWARGS and _is_column(k, v, n)}
+    data = {k: v for k, v in columns.items() if k not in TRAINER_KWARGS and _is_column(k, v, n)}
     answer_col = next((c for c in ANSWER_COLUMNS if c in data), None)
     image_col = next((c for c in IMAGE_COLUMNS if c in data), None)
     extra = {k: v for k, v in data.items() if k not in _SAMPLE_COLUMNS}
@@ -182,32 +178,6 @@ def _constraints(value: Any) -> Mapping[str, Any] | None:
 
 
 # ----------------------------------------------------------------------------- groups
-def prompt_key(sample: Sample) -> str:
-    """Stable identity of a sample's prompt: sha1 of (prompt text, gold answer, image fingerprints).
-
-    hashlib rather than ``hash()`` so the key is the same in every process (str hashing is salted).
-    Images count because multimodal prompts often share their text ("How many ...?").
-    """
-    h = hashlib.sha1()
-    for part in (sample.prompt_text, "" if sample.answer is None else sample.answer):
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
-    for image in sample.images:
-        h.update(_image_fingerprint(image))
-        h.update(b"\x1e")
-    return h.hexdigest()[:16]
-
-
-def _image_fingerprint(image: Any) -> bytes:
-    if isinstance(image, (str, os.PathLike)):
-        return os.fspath(image).encode("utf-8", "surrogatepass")
-    tobytes = getattr(image, "tobytes", None)  # PIL images and numpy arrays: hash the pixels
-    if callable(tobytes):
-        meta = f"{getattr(image, 'mode', '')}{getattr(image, 'size', '')}{getattr(image, 'shape', '')}"
-        return hashlib.sha1(meta.encode() + tobytes()).digest()
-    return repr(image).encode("utf-8", "replace")
-
-
 def infer_groups(samples: Sequence[Sample], group_size: int | None = None) -> list[str]:
     """Group ids for TRL's batch layout: rollouts of one prompt are consecutive.
 
@@ -232,84 +202,14 @@ def infer_groups(samples: Sequence[Sample], group_size: int | None = None) -> li
         raise ValueError(f"group_size must be >= 1, got {group_size}")
     groups: list[str] = []
     run, count, previous = -1, 0, None
+    fingerprints: dict[int, bytes] = {}  # the samples (and their images) are alive for the whole loop
     for sample in samples:
-        key = prompt_key(sample)
+        key = prompt_key(sample, fingerprints)
         if key != previous or (group_size is not None and count == group_size):
             run, count = run + 1, 0
         groups.append(f"{run}:{key}")
         previous, count = key, count + 1
     return groups
-
-
-# ----------------------------------------------------------------------------- per-batch cache
-@dataclass
-class _Entry:
-    done: threading.Event = field(default_factory=threading.Event)
-    result: RewardResult | None = None
-    error: BaseException | None = None
-
-
-class _BatchCache:
-    """Compute-once map from a batch key to its `RewardResult`, shared by a total and its views.
-
-    The first caller for a key computes in its own (already running) thread; later callers wait on the
-    entry's event. Because the waiting is only ever on a thread that is running, no order of TRL calls
-    (sync views before an async total, gathered coroutines in worker threads) can deadlock. Bounded LRU.
-    Pickles empty: locks and events cannot cross processes, and a result is only useful in-process.
-    """
-
-    def __init__(self, maxsize: int = 8):
-        self.maxsize = maxsize
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
-
-    def get_or_compute(self, key: str, compute: Callable[[], RewardResult]) -> RewardResult:
-        with self._lock:
-            entry = self._entries.get(key)
-            owner = entry is None
-            if owner:
-                entry = self._entries[key] = _Entry()
-                while len(self._entries) > self.maxsize:
-                    self._entries.popitem(last=False)
-            else:
-                self._entries.move_to_end(key)
-        if owner:
-            try:
-                entry.result = compute()
-            except BaseException as err:
-                entry.error = err
-                with self._lock:  # let a later call retry instead of replaying the failure forever
-                    if self._entries.get(key) is entry:
-                        del self._entries[key]
-                raise
-            finally:
-                entry.done.set()
-        else:
-            entry.done.wait()
-            if entry.error is not None:
-                raise entry.error
-        assert entry.result is not None
-        return entry.result
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"maxsize": self.maxsize}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["maxsize"])
-
-
-def _batch_key(samples: Sequence[Sample], step: Any) -> str:
-    h = hashlib.sha1(repr(step).encode())
-    for s in samples:
-        fields = (prompt_key(s), s.completion, s.reference or "", s.task or "", repr(s.constraints))
-        for part in fields:
-            h.update(part.encode("utf-8", "surrogatepass"))
-            h.update(b"\x1f")
-        h.update(b"\x1e")
-    return h.hexdigest()
 
 
 # ----------------------------------------------------------------------------- reward functions
@@ -338,7 +238,8 @@ class HymarRewardFunction:
         self.group_size = group_size
         self.log_components = log_components
         self.__name__ = TOTAL_NAME
-        self._cache = _BatchCache()
+        self._cache = BatchCache()
+        self._same = SameArguments()
         self._view_names: frozenset[str] = frozenset()
 
     @property
@@ -351,13 +252,18 @@ class HymarRewardFunction:
         Returns:
             The `RewardResult` for the batch.
         """
+        step = getattr(kwargs.get("trainer_state"), "global_step", None)
+        known = self._same.get(prompts, completions, kwargs, step)
+        if known is not None:  # the same lists TRL handed the total (or another view) this step
+            return known
         try:
             samples = build_samples(prompts, completions, kwargs)
-            step = getattr(kwargs.get("trainer_state"), "global_step", None)
-            key = _batch_key(samples, step)
+            key = batch_key(samples, step)
         except Exception as err:  # noqa: BLE001 - malformed TRL arguments: invalid rewards, not a dead trainer
             return self._failed_batch(len(completions), err)
-        return self._cache.get_or_compute(key, lambda: self._score_safely(samples))
+        result = self._cache.get_or_compute(key, lambda: self._score_safely(samples))
+        self._same.put(prompts, completions, kwargs, step, result)
+        return result
 
     def _score_safely(self, samples: list[Sample]) -> RewardResult:
         """The reward of the batch; a group whose scoring raises gets NaN totals and invalid scores, the

@@ -1,8 +1,9 @@
-"""Run recipes: YAML files that fix a whole training run (policy, data, reward, GRPO and TRL settings,
-accelerate config) so it can be checked with ``--dry-run`` and launched on GPUs.
+"""Run recipes: YAML files that fix a whole run so it can be checked with ``--dry-run`` and launched.
 
-Train recipes live in ``recipes/train/`` and are read by `hymar.recipes.load` (schema in
-`hymar.recipes.schema`); ``hymar train RECIPE.yaml`` applies them through `hymar.recipes.cli_args`, and
-``--dry-run`` goes through `hymar.recipes.dry_run`. Nothing is imported here so that sibling modules
-(eval recipes) stay independent.
+- `hymar.recipes.train`: train recipes (``recipes/train/*.yaml``: policy, data, reward, GRPO and TRL
+  settings, accelerate config): schema, loading, the command-line overlay and the dry run;
+- `hymar.recipes.eval`: eval recipes (``recipes/eval/*.yaml``: a benchmark, its mapper, generation and
+  the optional reward): schema, loading and the dry run.
+
+Nothing is imported here, so the two stay independent.
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hymar.rewards.types import Sample, prompt_to_text
-from hymar.train.rm_pairs import PreferencePair
+from hymar.train.rm.pairs import PreferencePair
 
 
 def _row_sample(row: Mapping[str, Any], completion: str) -> Sample:

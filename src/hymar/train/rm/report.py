@@ -2,7 +2,7 @@
 
 Pairwise accuracy: the share of held-out pairs where the model prefers the chosen response; a tie
 counts one half (chance = 0.5). A pair is judged on the head of its aspect in a vector model and on
-the weighted total otherwise (the same rule as the training loss, `rm_loop.head_targets`);
+the weighted total otherwise (the same rule as the training loss, `hymar.train.rm.loop.head_targets`);
 ``overall_total`` judges every pair on the weighted total, the number the hybrid combiner uses.
 
 Calibration: for verifiable held-out samples, the reward model's total score against the verifier's
@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hymar.rewards.calibration import DomainCalibration, expected_calibration_error
-from hymar.train.rm_pairs import PreferencePair
+from hymar.train.rm.pairs import PreferencePair
 
 
 def _sigmoid(x: float) -> float:
@@ -61,7 +61,7 @@ def pairwise_accuracy(
         ("by_aspect_domain": aspect -> domain -> {"accuracy", "pairs"}). Pairs with a NaN output are left out and
         counted in "unscored". Accuracies are None when no pair was scored.
     """
-    from hymar.train.rm_loop import head_targets
+    from hymar.train.rm.loop import head_targets
 
     if not len(pairs) == len(chosen) == len(rejected):
         raise ValueError(f"{len(pairs)} pairs but {len(chosen)} chosen / {len(rejected)} rejected outputs")

@@ -5,9 +5,9 @@ Reads top to bottom as setup -> data -> train -> save -> report:
 1. setup: the synthetic task suite (train rows for training, test rows held out) and the backbone,
    by default the embedded tiny VLM built into ``OUT/backbone`` from the suite's texts; any Hugging
    Face VLM path works (``--backbone``), nothing here depends on the tiny model;
-2. data (`hymar.train.rm_pairs`, `hymar.train.rm_policy`): perturbation pairs from the suite, human
+2. data (`hymar.train.rm.pairs`, `hymar.train.rm.policy`): perturbation pairs from the suite, human
    pairs from a {prompt, images, chosen, rejected} file, optionally verifier-labelled policy samples;
-3. train (`hymar.train.rm_loop`): a plain torch loop over `VisionRewardModel`, Bradley-Terry per
+3. train (`hymar.train.rm.loop`): a plain torch loop over `VisionRewardModel`, Bradley-Terry per
    aspect head (vector) or on the one output (scalar); images go through the processor
    (pixel_values, image_grid_thw), so the image reaches the reward model;
 4. save: ``OUT`` is a reward-model folder that ``LearnedRewardModel(OUT)`` loads and the hybrid
@@ -15,7 +15,7 @@ Reads top to bottom as setup -> data -> train -> save -> report:
    OUT}}}}``): backbone + ``reward_head.safetensors`` + processor + ``hymar_reward.json``; plus
    ``calibration.json`` (per-domain, keyed by the sample's task tag as the combiner keys it; use it
    with ``calibration.path``);
-5. report (`hymar.train.rm_report`): held-out pairwise accuracy per aspect, source and domain; ECE of
+5. report (`hymar.train.rm.report`): held-out pairwise accuracy per aspect, source and domain; ECE of
    the total score against the verifier before and after per-domain calibration -> ``OUT/rm_report.json``.
 
 Departures from the paper's setup (HARMO trains its reward model on a 3B+ VLM with human and
@@ -39,8 +39,8 @@ from typing import Any
 from hymar.atomic import atomic_write_text
 from hymar.data.synthetic.perturb import ASPECTS
 from hymar.models.saving import saving
-from hymar.train.rm_loop import RMTrainConfig
-from hymar.train.rm_pairs import (
+from hymar.train.rm.loop import RMTrainConfig
+from hymar.train.rm.pairs import (
     PreferencePair,
     human_pairs,
     perturbation_pairs,
@@ -171,7 +171,7 @@ def _collect_pairs(config: RMRunConfig, train_rows: list[dict], test_rows: list[
         train += human_train
         held_out += human_test
     if config.policy is not None:
-        from hymar.train.rm_policy import policy_pairs
+        from hymar.train.rm.policy import policy_pairs
 
         device = config.device or "cpu"
         n = config.policy_prompts
@@ -192,7 +192,7 @@ def calibration_samples(rows: Sequence[Mapping[str, Any]], seed: int = 0) -> lis
     from hymar.data.synthetic.perturb import perturb_completion
     from hymar.rewards.rules.verifier import verify
     from hymar.rewards.types import Sample, prompt_to_text
-    from hymar.train.rm_pairs import target_completion
+    from hymar.train.rm.pairs import target_completion
 
     rng = random.Random(seed)
     out = []
@@ -216,9 +216,9 @@ def calibration_samples(rows: Sequence[Mapping[str, Any]], seed: int = 0) -> lis
 
 
 def _calibrate(model: Any, processor: Any, test_rows: list[dict], config: RMRunConfig, device: str, out: Path) -> dict[str, Any] | None:
-    from hymar.train.rm_batch import render_sample
-    from hymar.train.rm_loop import score_rendered
-    from hymar.train.rm_report import calibration_report
+    from hymar.train.rm.batch import render_sample
+    from hymar.train.rm.loop import score_rendered
+    from hymar.train.rm.report import calibration_report
 
     # alternate rows: calibration fit on one half, ECE measured on the other
     splits = [calibration_samples(test_rows[parity::2], seed=config.seed + parity) for parity in (0, 1)]
@@ -292,8 +292,8 @@ def _run(out: Path, config: RMRunConfig) -> dict[str, Any]:
     from hymar.rewards.model.embedding import resolve_device
     from hymar.models.processor import load_processor
     from hymar.rewards.model.vision_rm import VisionRewardModel
-    from hymar.train.rm_loop import score_pairs, train_pairs
-    from hymar.train.rm_report import pairwise_accuracy
+    from hymar.train.rm.loop import score_pairs, train_pairs
+    from hymar.train.rm.report import pairwise_accuracy
 
     out.mkdir(parents=True, exist_ok=True)
     times: dict[str, float] = {}

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hymar.recipes.eval_recipe import EvalRecipe
+from hymar.recipes.eval.recipe import EvalRecipe
 
 #: shown characters of a mapped example's prompt
 PROMPT_PREVIEW = 400

@@ -2,9 +2,9 @@
 
 Works with a recipe or with plain flags. Checked offline (nothing downloaded, no model loaded, vLLM and
 DeepSpeed not imported): the policy path, the data options against the adapter's targets, the reward
-config and its components' types (`hymar.recipes.checks`), the `GRPOSettings`, the real
-``trl.GRPOConfig`` built from them (`hymar.recipes.trl_config`), the accelerate config
-(`hymar.recipes.accelerate_check`), the batch arithmetic for the world size, and, for vLLM server mode,
+config and its components' types (`hymar.recipes.train.checks`), the `GRPOSettings`, the real
+``trl.GRPOConfig`` built from them (`hymar.recipes.train.trl_config`), the accelerate config
+(`hymar.recipes.train.accelerate_check`), the batch arithmetic for the world size, and, for vLLM server mode,
 the ``trl vllm-serve`` line. Prints YAML to stdout; errors, one per line naming the field, to stderr.
 """
 
@@ -17,12 +17,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from hymar.recipes.accelerate_check import check_accelerate_config
-from hymar.recipes.checks import check_dataset, check_policy, check_reward
-from hymar.recipes.cli_args import apply_recipe_settings
-from hymar.recipes.launch import train_command, vllm_serve_check
-from hymar.recipes.load import LoadedRecipe
-from hymar.recipes.trl_config import batch_plan, build_grpo_config
+from hymar.recipes.train.accelerate_check import check_accelerate_config
+from hymar.recipes.train.checks import check_dataset, check_policy, check_reward
+from hymar.recipes.train.cli_args import apply_recipe_settings
+from hymar.recipes.train.launch import train_command, vllm_serve_check
+from hymar.recipes.train.load import LoadedRecipe
+from hymar.recipes.train.trl_config import batch_plan, build_grpo_config
 
 EXIT_OK, EXIT_ERROR = 0, 1
 

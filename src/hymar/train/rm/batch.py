@@ -16,7 +16,7 @@ from typing import Any
 
 from hymar.rewards.model.inputs import build_messages, load_image, render
 from hymar.rewards.types import Sample
-from hymar.train.rm_pairs import PreferencePair
+from hymar.train.rm.pairs import PreferencePair
 
 
 @dataclass(frozen=True)

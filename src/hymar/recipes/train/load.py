@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hymar.recipes.schema import RecipeError, TrainRecipe
+from hymar.recipes.train.schema import RecipeError, TrainRecipe
 from hymar.rewards.config import error_lines, read_config_file
 
 RECIPE_SUFFIXES = (".yaml", ".yml")

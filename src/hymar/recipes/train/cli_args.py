@@ -20,8 +20,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from hymar.recipes.load import LoadedRecipe, is_recipe_path, load_recipe
-from hymar.recipes.schema import RecipeError
+from hymar.recipes.train.load import LoadedRecipe, is_recipe_path, load_recipe
+from hymar.recipes.train.schema import RecipeError
 
 #: namespace attributes the wrapper sets (beside the parser's own dests)
 RECIPE_ATTRS = ("recipe", "recipe_error", "dataset_load_kwargs", "train_argv")

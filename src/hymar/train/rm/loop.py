@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hymar.train.rm_batch import Rendered, encode, lengths, render_pair
-from hymar.train.rm_pairs import PreferencePair
+from hymar.train.rm.batch import Rendered, encode, lengths, render_pair
+from hymar.train.rm.pairs import PreferencePair
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Sources:
   aspect is the one the perturbation targets (correctness, adherence, conciseness, relevance).
 - `human_pairs`: preference data in the common {prompt, images, chosen, rejected} layout, read with
   ``hymar.data.adapter.load_preference_dataset``; aspect "overall" (a human judged the whole answer).
-- policy samples labelled by the verifier: ``hymar.train.rm_policy`` (needs a model, so kept apart).
+- policy samples labelled by the verifier: ``hymar.train.rm.policy`` (needs a model, so kept apart).
 
 No torch here; building pairs from the suite costs milliseconds per row.
 """
