@@ -175,3 +175,20 @@ def test_two_cpu_processes_train_in_lockstep(tmp_path, launcher):
         assert r["whole_groups"] and r["group_sizes"] == [2]
     assert not set(ranks[0]["prompt_ids"]) & set(ranks[1]["prompt_ids"])  # each rank its own prompts
     assert len(set(ranks[0]["prompt_ids"]) | set(ranks[1]["prompt_ids"])) == 8  # 8 rows, one epoch
+
+
+def test_end_process_group_meets_and_tears_down(tmp_path):
+    """After training every rank meets at a barrier and destroys the group, so no rank exits with live
+    gloo threads (a SIGABRT after a successful run). Run in a child: the group is process-wide state."""
+    code = (
+        "import torch.distributed as dist\n"
+        "from hymar.train.ranks import end_process_group\n"
+        "end_process_group()  # no group: nothing to do\n"
+        f"dist.init_process_group('gloo', init_method='file://{tmp_path / 'store'}', rank=0, world_size=1)\n"
+        "assert dist.is_initialized()\n"
+        "end_process_group()\n"
+        "print('initialized after:', dist.is_initialized())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "initialized after: False" in done.stdout

@@ -459,6 +459,10 @@ def run_grpo(
         from hymar.train.checkpoints import resume_checkpoint
 
         resume_checkpoint(out_dir, resume)  # nothing to resume from: fail before loading anything
+    from hymar.train.ranks import end_process_group
+
     recipe.setup()
     recipe.train(resume=resume)
-    return recipe.save()
+    folder = recipe.save()
+    end_process_group()
+    return folder

@@ -206,6 +206,20 @@ def gather_reports(accelerator: Any, report: dict[str, Any]) -> list[dict[str, A
     return sorted(reports, key=lambda r: r["rank"])
 
 
+def end_process_group() -> None:
+    """Meet every rank at a last barrier, then tear the process group down (no-op in one process).
+
+    Without it the ranks that finish first exit while the main process still writes the run's files,
+    and gloo's connection threads are destroyed at interpreter exit while still joinable, which aborts
+    the process ("terminate called without an active exception", SIGABRT) after a successful run.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def ranks_agree(reports: Sequence[dict[str, Any]]) -> bool:
     """True when every rank that has a digest ended with the same one (sharded runs digest on the
     main process only; a failed digest is None and is reported in "weights_note")."""
