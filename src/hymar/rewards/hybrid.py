@@ -6,7 +6,8 @@ One `HybridReward` turns a YAML config (see `hymar.rewards.config`) into a batch
    correct, such as the group-relative length penalty, are scored last and receive the correctness);
 2. the ``hybrid`` term routes each sample: verifiable samples to the rule component, open-ended ones
    (task in ``model_tasks``, or no rule applies) and rule-invalid ones to the model component; a rule
-   score whose confidence c is below ``blend_threshold`` is blended, r = c * r_rule + (1 - c) * r_model;
+   score whose confidence c is below ``blend_threshold`` is blended, r = c * r_rule + (1 - c) * r_model,
+   never above r_rule (``hybrid.blend: down``, the default: an unsure wrong answer earns no model credit);
    model scores pass through the per-domain calibration first when one is configured;
 3. gates zero a term where another component is below its threshold ("accuracy counts only with the
    right format");
@@ -339,6 +340,9 @@ def _route(sample: Sample, rule: Score | None, model: Score | None, cfg) -> Scor
         c = rule.confidence
         if c < cfg.blend_threshold and model is not None and model.applies:
             value = c * rule.value + (1.0 - c) * model.value
+            if cfg.blend == "down":
+                # uncertainty must never pay: the model may veto an unsure verdict, not lift it
+                value = min(value, rule.value)
             conf = c + (1.0 - c) * model.confidence
             return Score(value, min(1.0, conf), True, {"route": "blend", "rule": rule.value, "model": model.value})
         return Score(rule.value, rule.confidence, True, {"route": "rule"})
