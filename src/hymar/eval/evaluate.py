@@ -11,6 +11,8 @@ Per row (one greedy completion per prompt):
 - format: `FormatAspect` (``<think>..</think><answer>..</answer>``) value in [0, 1] (the fraction of
   its sub-checks passed) and ``format_strict``, the share of completions passing every sub-check.
 - adherence: `InstructionAdherence` (format + the constraints the prompt states), where it applies.
+- grounding rows (task "grounding"): correct means IoU >= 0.5 with the gold box (`GroundingIoU`,
+  frames from the row's metadata; see `hymar.eval.grounding`), and the record carries the IoU.
 - length: words of the completion, whitespace-split (the unit of the presets' length penalty).
 - model reward (optional): the "model" component of a reward preset/config (embedding similarity to
   the reference by default, or a learned reward model), scored on every row (not only where the
@@ -172,6 +174,7 @@ def score_generations(
         ValueError: rows and completions differ in length.
     """
     from hymar.eval.grading import grade, grading_of_row
+    from hymar.eval.grounding import grade_grounding, is_grounding
     from hymar.rewards.aspects import FormatAspect, InstructionAdherence
 
     if len(rows) != len(completions):
@@ -194,8 +197,15 @@ def score_generations(
     for i, (row, sample) in enumerate(zip(rows, samples)):
         prompt_text = prompt_to_text(sample.prompt)
         verifiable = _is_verifiable(sample.answer, sample.task)
-        correct, verdict = None, None
-        if verifiable:
+        correct, verdict, iou = None, None, None
+        if verifiable and is_grounding(sample.task):
+            # boxes: IoU@0.5 with the grounding reward (hymar.eval.grounding), not the answer verifier
+            score = grade_grounding(sample, row)
+            correct = bool(score.valid and score.value is not None and score.value >= 0.5)
+            verdict = None if score.valid else str(score.info.get("reason", "invalid"))
+            invalid = not score.valid
+            iou = (score.info.get("ious") or [0.0])[0] if score.valid else None
+        elif verifiable:
             # several acceptable golds / a numeric tolerance when the row's metadata says so (benchmarks)
             score = grade(sample.completion, sample.answer, task=sample.task, prompt=prompt_text, grading=grading_of_row(row))
             correct = bool(score.valid and score.value is not None and score.value >= 0.5)
@@ -223,6 +233,7 @@ def score_generations(
                 "length": len(sample.completion.split()),
                 "model_reward": model_scores[i],
                 "reward": totals[i],
+                **({"iou": iou} if is_grounding(sample.task) else {}),
             }
         )
     domains: dict[str, list[dict[str, Any]]] = {}

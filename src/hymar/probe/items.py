@@ -131,9 +131,10 @@ def items_from_rows(rows: Sequence[Mapping[str, Any]], *, limit: int | None = No
 
 def suite_items(per_domain: int = 10, seed: int = 0, domains: Sequence[str] | None = None) -> list[ProbeItem]:
     """Items from the synthetic suite's test split: ``per_domain`` problems of each domain (no image
-    is rendered). The default suite is 10 per domain of the five default domains, seed 0."""
+    is rendered; ``metadata["image_size"]`` is the suite's 84 x 84). The default suite is 10 per
+    domain of the five default domains, seed 0; opt-in domains ("grounding") when named."""
     from hymar.data.synthetic.schema import user_message
-    from hymar.data.synthetic.suite import DOMAINS, generate_problems
+    from hymar.data.synthetic.suite import DEFAULT_IMAGE_SIZE, DOMAINS, generate_problems
 
     names = list(DOMAINS) if domains is None else list(domains)
     problems = generate_problems("test", per_domain * len(names), seed, names)
@@ -145,7 +146,8 @@ def suite_items(per_domain: int = 10, seed: int = 0, domains: Sequence[str] | No
             "prompt": user_message(p.text, with_image=False),
             "answer": p.answer,
             "reference": p.reference,
-            "metadata_json": json.dumps({"facts": p.facts}),
+            # the size the suite renders at: components that convert coordinates (grounding) need it
+            "metadata_json": json.dumps({"facts": p.facts, "image_size": [DEFAULT_IMAGE_SIZE] * 2}),
         }
         for i, p in enumerate(problems)
     ]

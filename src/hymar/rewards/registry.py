@@ -23,6 +23,8 @@ _BUILTIN: dict[str, str] = {
     "keywords": "hymar.rewards.aspects.keywords:KeywordAspect",
     "language": "hymar.rewards.aspects.language:LanguageAspect",
     "adherence": "hymar.rewards.aspects.adherence:InstructionAdherence",
+    # grounding (boxes, IoU)
+    "grounding": "hymar.rewards.grounding.component:GroundingIoU",
     # generalized length penalty
     "length": "hymar.rewards.length:LengthPenalty",
     # model-based

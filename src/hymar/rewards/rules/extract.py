@@ -196,7 +196,7 @@ def boxed_spans(text: str, max_count: int = MAX_BOXED, max_depth: int = MAX_BRAC
 def _structured(parsed: ParsedCompletion, limits: Limits) -> Extraction | None:
     """Answer sections, then boxes, then marker phrases, outside the reasoning; None when none."""
     text = parsed.text
-    if _unpaired_answer_tags(parsed):
+    if parsed.answer_tags_unpaired:
         return Extraction(None, "none", 0.0, reason="nested or unpaired <answer> tags")
     tags = [t for t in parsed.answer_sections if t.content(text).strip()]
     answers: list[str] = []
@@ -225,15 +225,6 @@ def _structured(parsed: ParsedCompletion, limits: Limits) -> Extraction | None:
         return _finish(kind, [value])
     confidence = MARKER_SENTENCE_CONFIDENCE if count_values(value) <= 1 else MARKER_SENTENCE_AMBIGUOUS_CONFIDENCE
     return replace(_finish(kind, [reduced]), confidence=confidence, whole_line=value, whole_source=kind)
-
-
-def _unpaired_answer_tags(parsed: ParsedCompletion) -> bool:
-    """An answer tag outside the reasoning that is not part of one complete, un-nested section
-    ("<answer><answer>5</answer> 6</answer>"): which text is the final answer is undefined."""
-    response = parsed.response.lower()
-    opens, closes = response.count(f"<{parsed.answer_tag}>"), response.count(f"</{parsed.answer_tag}>")
-    sections = len(parsed.answer_sections)
-    return bool(opens or closes) and sections > 0 and not (opens == closes == sections)
 
 
 def _reduce_sentence(value: str, min_words: int) -> str | None:
