@@ -25,6 +25,8 @@ _BUILTIN: dict[str, str] = {
     "adherence": "hymar.rewards.aspects.adherence:InstructionAdherence",
     # grounding (boxes, IoU)
     "grounding": "hymar.rewards.grounding.component:GroundingIoU",
+    # n-gram repetition penalty
+    "repetition": "hymar.rewards.repetition:RepetitionPenalty",
     # generalized length penalty
     "length": "hymar.rewards.length:LengthPenalty",
     # model-based
