@@ -11,6 +11,8 @@ Per row (one greedy completion per prompt):
 - format: `FormatAspect` (``<think>..</think><answer>..</answer>``) value in [0, 1] (the fraction of
   its sub-checks passed) and ``format_strict``, the share of completions passing every sub-check.
 - adherence: `InstructionAdherence` (format + the constraints the prompt states), where it applies.
+- ANLS (DocVQA's metric, `hymar.rewards.anls`) for rows whose grading says ``metric: anls``, per
+  row (``anls``) and averaged per domain, next to the 0/1 verdict.
 - grounding rows (task "grounding"): correct means IoU >= 0.5 with the gold box (`GroundingIoU`,
   frames from the row's metadata; see `hymar.eval.grounding`), and the record carries the IoU.
 - length: words of the completion, whitespace-split (the unit of the presets' length penalty).
@@ -52,6 +54,7 @@ class DomainStats:
         mean_length: mean completion length in words.
         model_reward: mean model-component score where it applies (None: no reward given / nowhere).
         reward: mean total reward of the given preset (None: no reward given).
+        anls: mean ANLS over the rows graded with ``metric: anls`` (DocVQA), None where none is.
     """
 
     n: int
@@ -64,6 +67,7 @@ class DomainStats:
     mean_length: float
     model_reward: float | None = None
     reward: float | None = None
+    anls: float | None = None
 
     @property
     def accuracy(self) -> float | None:
@@ -173,7 +177,7 @@ def score_generations(
     Raises:
         ValueError: rows and completions differ in length.
     """
-    from hymar.eval.grading import grade, grading_of_row
+    from hymar.eval.grading import anls_of, grade, grading_of_row
     from hymar.eval.grounding import grade_grounding, is_grounding
     from hymar.rewards.aspects import FormatAspect, InstructionAdherence
 
@@ -197,7 +201,7 @@ def score_generations(
     for i, (row, sample) in enumerate(zip(rows, samples)):
         prompt_text = prompt_to_text(sample.prompt)
         verifiable = _is_verifiable(sample.answer, sample.task)
-        correct, verdict, iou = None, None, None
+        correct, verdict, iou, anls = None, None, None, None
         if verifiable and is_grounding(sample.task):
             # boxes: IoU@0.5 with the grounding reward (hymar.eval.grounding), not the answer verifier
             score = grade_grounding(sample, row)
@@ -207,7 +211,9 @@ def score_generations(
             iou = (score.info.get("ious") or [0.0])[0] if score.valid else None
         elif verifiable:
             # several acceptable golds / a numeric tolerance when the row's metadata says so (benchmarks)
-            score = grade(sample.completion, sample.answer, task=sample.task, prompt=prompt_text, grading=grading_of_row(row))
+            grading = grading_of_row(row)
+            score = grade(sample.completion, sample.answer, task=sample.task, prompt=prompt_text, grading=grading)
+            anls = anls_of(sample.completion, sample.answer, grading)
             correct = bool(score.valid and score.value is not None and score.value >= 0.5)
             if not score.valid or "reason" in score.info:
                 verdict = str(score.info.get("reason", "invalid"))
@@ -234,6 +240,7 @@ def score_generations(
                 "model_reward": model_scores[i],
                 "reward": totals[i],
                 **({"iou": iou} if is_grounding(sample.task) else {}),
+                **({"anls": anls} if anls is not None else {}),
             }
         )
     domains: dict[str, list[dict[str, Any]]] = {}
@@ -284,6 +291,7 @@ def _aggregate(records: list[dict[str, Any]], with_reward: bool) -> DomainStats:
         mean_length=sum(r["length"] for r in records) / n if n else 0.0,
         model_reward=_mean([r["model_reward"] for r in records]) if with_reward else None,
         reward=_mean([r["reward"] for r in records]) if with_reward else None,
+        anls=_mean([r.get("anls") for r in records]),
     )
 
 

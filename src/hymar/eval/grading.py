@@ -10,6 +10,8 @@ object that `hymar.data.benchmarks` mappers write:
   single ``answer`` is the only gold.
 - ``tolerance``: the relative tolerance passed to `hymar.rewards.rules.verifier.verify` (which applies
   it when either side is written as a decimal).
+- ``metric``: "match" (default: the verifier's 1/0 verdict) or "anls" (DocVQA's Average Normalized
+  Levenshtein Similarity, `hymar.rewards.anls`; the row's ``anls`` is reported next to its verdict).
 - ``relaxed_numeric``: the ChartQA "relaxed accuracy" rule (Methani et al. 2020, used by ChartQA,
   arXiv:2203.10244 sec. 5.1): when the extracted answer and the gold are both plain numbers, they are
   equal within ``tolerance`` relative to the gold, also for two integers (where ``verify`` is exact).
@@ -35,6 +37,7 @@ DEFAULT_TOLERANCE = 1e-6
 # decimals, exponent, optional percent sign. Anchored, no nested quantifiers: linear.
 _PLAIN_NUMBER = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+\-]?\d{1,3})?%?")
 _NO_RELAX_METHODS = frozenset({"hedge", "conflict"})
+METRICS = ("match", "anls")
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,17 @@ class Grading:
         answers: acceptable golds (empty: the row's ``answer`` alone).
         tolerance: relative numeric tolerance for `verify`.
         relaxed_numeric: ChartQA relaxed accuracy for plain numbers (see the module docstring).
+        metric: "match" or "anls" (see the module docstring).
     """
 
     answers: tuple[str, ...] = ()
     tolerance: float = DEFAULT_TOLERANCE
     relaxed_numeric: bool = False
+    metric: str = "match"
 
     def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ValueError(f"grading metric must be one of {METRICS}, got {self.metric!r}")
         if not (isinstance(self.tolerance, (int, float)) and math.isfinite(self.tolerance) and self.tolerance >= 0):
             raise ValueError(f"grading tolerance must be a finite number >= 0, got {self.tolerance!r}")
 
@@ -63,7 +70,10 @@ class Grading:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form stored under ``metadata["grading"]``."""
-        return {"answers": list(self.answers), "tolerance": self.tolerance, "relaxed_numeric": self.relaxed_numeric}
+        out = {"answers": list(self.answers), "tolerance": self.tolerance, "relaxed_numeric": self.relaxed_numeric}
+        if self.metric != "match":
+            out["metric"] = self.metric
+        return out
 
 
 def grading_from_metadata(metadata: Any) -> Grading:
@@ -91,6 +101,7 @@ def grading_from_metadata(metadata: Any) -> Grading:
         answers=answers,
         tolerance=DEFAULT_TOLERANCE if tolerance is None else float(tolerance),
         relaxed_numeric=bool(spec.get("relaxed_numeric", False)),
+        metric=spec.get("metric") if spec.get("metric") in METRICS else "match",
     )
 
 
@@ -176,3 +187,16 @@ def _with_gold(score: Score, gold: str, n_golds: int) -> Score:
     if n_golds == 1:
         return score
     return Score(score.value, score.confidence, score.valid, {**score.info, "gold": gold, "golds": n_golds})
+
+
+def anls_of(completion: str, answer: str | None, grading: Grading) -> float | None:
+    """The row's ANLS when its grading asks for it (``metric: anls``), else None."""
+    if grading.metric != "anls":
+        return None
+    from hymar.rewards.anls import anls_score
+
+    golds = grading.golds(answer)
+    if not golds:
+        return None
+    score = anls_score(completion, golds)
+    return float(score.value) if score.applies else 0.0

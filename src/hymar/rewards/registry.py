@@ -23,6 +23,8 @@ _BUILTIN: dict[str, str] = {
     "keywords": "hymar.rewards.aspects.keywords:KeywordAspect",
     "language": "hymar.rewards.aspects.language:LanguageAspect",
     "adherence": "hymar.rewards.aspects.adherence:InstructionAdherence",
+    # ANLS (DocVQA's metric) for OCR / document answers
+    "anls": "hymar.rewards.anls:ANLSReward",
     # grounding (boxes, IoU)
     "grounding": "hymar.rewards.grounding.component:GroundingIoU",
     # n-gram repetition penalty
