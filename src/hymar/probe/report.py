@@ -105,13 +105,17 @@ def write_chart(result: ProbeResult, path: str | Path) -> Path:
 
 
 def write_report(result: ProbeResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write probe.md, probe.json and probe.png into ``out_dir`` (created); returns the paths."""
+    """Write probe.md, probe.json and probe.png (when matplotlib is installed) into ``out_dir``
+    (created); returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": out / "probe.md", "json": out / "probe.json", "chart": out / "probe.png"}
     paths["markdown"].write_text(to_markdown(result), encoding="utf-8")
     paths["json"].write_text(json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    write_chart(result, paths["chart"])
+    try:
+        write_chart(result, paths["chart"])
+    except ImportError:  # the reward core installs without matplotlib (it comes with hymar[train])
+        del paths["chart"]
     return paths
 
 
