@@ -34,6 +34,8 @@ from pydantic import (
     model_validator,
 )
 
+from hymar.rewards.schedules import ScheduleConfig
+
 
 class ConfigError(ValueError):
     """A reward configuration is invalid; the message names the file and field."""
@@ -48,6 +50,7 @@ class ComponentConfig(_Strict):
 
     type: str | None = Field(None, description="registry name or 'pkg.module:attr'; defaults to the key")
     weight: float = Field(1.0, description="weight in the total; 0 = scored and logged only")
+    schedule: ScheduleConfig | None = Field(None, description="weight over training (see hymar.rewards.schedules)")
     args: dict[str, Any] = Field(default_factory=dict, description="constructor arguments")
     timeout_s: float | None = Field(
         None, gt=0, description="seconds one batch may take, else its scores are invalid; "
@@ -73,6 +76,7 @@ class HybridConfig(_Strict):
     """
 
     weight: float = 1.0
+    schedule: ScheduleConfig | None = None
     rule: str | None = "accuracy"
     model: str | None = None
     blend_threshold: float = Field(0.8, ge=0.0, le=1.0)

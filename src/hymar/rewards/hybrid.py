@@ -13,7 +13,8 @@ One `HybridReward` turns a YAML config (see `hymar.rewards.config`) into a batch
    right format");
 4. normalisation: none, group mean-centring, GDPO (each weighted term normalised within its group
    before summing) or HERO (model scores stratified inside verifier classes);
-5. the total is the weighted sum of the terms that apply. Invalid scores never silently become 0: they
+5. the total is the weighted sum of the terms that apply, each weight at the current training step
+   when the config gives it a schedule (`hymar.rewards.schedules`, `set_training_step`). Invalid scores never silently become 0: they
    are routed (hybrid) or masked (left out of the sum) and counted in ``invalid_rate``; a sample for
    which every weighted term is invalid gets a NaN total.
 
@@ -105,6 +106,8 @@ class HybridReward:
         self.components: dict[str, RewardComponent] = {n: built[n] for n in config.components}
         self.guards: dict[str, ComponentGuard] = {n: _guard(n, c, config) for n, c in self.components.items()}
         self.calibration = _load_calibration(config)
+        #: the trainer's (global_step, max_steps), set by `set_training_step` (the TRL adapter does)
+        self.training_step: tuple[int | None, int | None] = (None, None)
 
     @classmethod
     def from_preset(cls, name: str, overrides: Mapping[str, Any] | None = None) -> HybridReward:
@@ -113,6 +116,27 @@ class HybridReward:
     @classmethod
     def from_config(cls, source: str | Path | Mapping[str, Any]) -> HybridReward:
         return cls(load_config(dict(source) if isinstance(source, Mapping) else source))
+
+    def set_training_step(self, step: int | None, max_steps: int | None = None) -> None:
+        """Where training is, for the weight schedules (`hymar.rewards.schedules`); None = not training."""
+        self.training_step = (step, max_steps)
+
+    def current_weights(self) -> dict[str, float]:
+        """Every term's weight at the current training step (schedules applied)."""
+        from hymar.rewards.schedules import weight_at
+
+        step, max_steps = self.training_step
+        weights = {n: weight_at(spec.schedule, spec.weight, step, max_steps) for n, spec in self.config.components.items()}
+        if self.config.hybrid is not None:
+            weights[HYBRID] = weight_at(self.config.hybrid.schedule, self.config.hybrid.weight, step, max_steps)
+        return weights
+
+    def scheduled_weights(self) -> dict[str, float]:
+        """The current weights of the terms that have a schedule (what the TRL adapter logs)."""
+        scheduled = {n for n, spec in self.config.components.items() if spec.schedule is not None}
+        if self.config.hybrid is not None and self.config.hybrid.schedule is not None:
+            scheduled.add(HYBRID)
+        return {n: w for n, w in self.current_weights().items() if n in scheduled}
 
     @property
     def component_names(self) -> list[str]:
@@ -208,9 +232,7 @@ class HybridReward:
 
     def _weighted_terms(self, scores: Mapping[str, list[Score]], groups: list[Hashable]) -> dict[str, list[float | None]]:
         """Per weighted term, per sample: weight * value, or None where the term is masked."""
-        weights = {n: spec.weight for n, spec in self.config.components.items()}
-        if self.config.hybrid is not None:
-            weights[HYBRID] = self.config.hybrid.weight
+        weights = self.current_weights()
         gated = _apply_gates(scores, self.config.gates)
         values: dict[str, list[float | None]] = {}
         for name, w in weights.items():
