@@ -115,3 +115,32 @@ def test_unscheduled_reward_logs_no_weights():
         trainer_state=SimpleNamespace(global_step=3, max_steps=10), log_metric=logged.__setitem__,
     )  # fmt: skip
     assert not [k for k in logged if k.startswith("weights/")]
+
+
+def test_a_scheduled_zero_weight_model_is_scored_everywhere():
+    # with weight 0 and no schedule the model runs only where routing needs it; a schedule can make the
+    # weight positive later, so then it must have been scored on every sample
+    from hymar.rewards.base import RewardComponent
+    from hymar.rewards.config import load_config
+    from hymar.rewards.types import Score
+
+    class Seen(RewardComponent):
+        def __init__(self):
+            self.seen = 0
+
+        def score(self, samples, groups):
+            self.seen += len(samples)
+            return [Score(0.5) for _ in samples]
+
+    config = {
+        "components": {
+            "accuracy": {"weight": 0.0},
+            "model": {"type": "similarity", "weight": 0.0, "schedule": {"kind": "linear", "end": 1.0}},
+        },
+        "hybrid": {"rule": "accuracy", "model": "model"},
+    }
+    model = Seen()
+    reward = HybridReward(load_config(config), components={"model": model})
+    reward.set_training_step(100, 100)
+    result = reward(BATCH)
+    assert model.seen == 1 and result.rewards == [pytest.approx(1.0 + 0.5)]

@@ -98,7 +98,8 @@ def _items(args: argparse.Namespace):
 
     column_map = json.loads(args.column_map) if args.column_map else None
     data = load_mapped_dataset(args.data, split=args.split, column_map=column_map, task=args.task)
-    items = items_from_rows([data[i] for i in range(min(len(data), max(args.limit * 2, args.limit)))], limit=args.limit)
+    # rows without a gold are skipped, so read up to twice the limit
+    items = items_from_rows([data[i] for i in range(min(len(data), 2 * args.limit))], limit=args.limit)
     if not items:
         raise ValueError(f"{args.data}: no row has a gold answer or a reference to probe with")
     return items

@@ -180,7 +180,9 @@ class HybridReward:
         cfg = self.config.hybrid
         if cfg is None or cfg.model is None or cfg.score_model != "routed":
             return None
-        if self.config.components[cfg.model].weight != 0.0 or self.config.normalization == "hero":
+        model_spec = self.config.components[cfg.model]
+        # a scheduled weight may leave 0 during training: then the model is needed everywhere
+        if model_spec.weight != 0.0 or model_spec.schedule is not None or self.config.normalization == "hero":
             return None
         if any(cfg.model in (gate.target, gate.requires) for gate in self.config.gates):
             return None
