@@ -55,7 +55,7 @@ def workloads(seed: int = 0) -> dict[str, tuple[GroundingIoU, list[Sample]]]:
         rel = [round(p[0] * 1000 / SIZE[0]), round(p[1] * 1000 / SIZE[1]), round(p[2] * 1000 / SIZE[0]), round(p[3] * 1000 / SIZE[1])]
         text = f"<answer><|box_start|>({rel[0]},{rel[1]}),({rel[2]},{rel[3]})<|box_end|></answer>"
         samples.append(Sample(completion=text, answer=json.dumps(g), metadata=meta))
-    out["qwen2vl x1"] = (GroundingIoU(frame="qwen2-vl"), samples)
+    out["qwen2vl x1"] = (GroundingIoU(frame="qwen2-vl", metric="mean_iou"), samples)
     samples = []
     for _ in range(BOXES // 5):
         golds = [(_box(rng), LABELS[k]) for k in range(5)]

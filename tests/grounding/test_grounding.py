@@ -14,8 +14,10 @@ SIZE = {"image_size": [200, 100]}  # w=200, h=100
 GOLD = "[20, 20, 100, 60]"  # absolute pixels
 
 
-def score(completion, frame, gold=GOLD, metadata=SIZE, **kw):
-    return GroundingIoU(frame=frame, **kw).score_one(Sample(completion=completion, answer=gold, metadata=metadata))
+def score(completion, frame, gold=GOLD, metadata=SIZE, metric="mean_iou", **kw):
+    # mean IoU shows the IoU itself, which is what most cases check; the default metric is f1
+    component = GroundingIoU(frame=frame, metric=metric, **kw)
+    return component.score_one(Sample(completion=completion, answer=gold, metadata=metadata))
 
 
 class TestParse:
@@ -195,6 +197,18 @@ class TestComponent:
     def test_nested_answer_tags_give_no_box(self):
         s = score("<answer><answer>[20, 20, 100, 60]</answer> [0, 0, 5, 5]</answer>", "absolute")
         assert s.valid and s.value == 0.0
+
+    def test_default_metric_is_f1_because_mean_iou_pays_a_whole_image_box(self):
+        from hymar.probe import run_probe, suite_items
+
+        assert GroundingIoU().metric == "f1"
+        items = suite_items(per_domain=10, domains=["grounding"])
+        frames = {"frame": "normalized", "gold_frame": "normalized"}
+        dense = run_probe({"components": {"grounding": {"args": {**frames, "metric": "mean_iou"}}}}, items)
+        whole = next(e for e in dense.exploits if e.name == "whole_image_box")
+        # the whole-image box has IoU area(gold) / 1 with the gold; the honest wrong box misses (0)
+        assert whole.flagged and whole.wrong_reward == 0.0 and 0.0 < whole.reward < 0.2
+        assert run_probe({"components": {"grounding": {"args": frames}}}, items).passed
 
     def test_passes_the_probe_and_the_plain_metric_does_not(self):
         from hymar.probe import run_probe, suite_items

@@ -3,9 +3,10 @@
 
 Each item carries an honest *wrong* answer, so every exploit is compared with the completion a policy
 that simply got it wrong would write. The wrong answer is derived from the gold by a general rule:
-a number -> the gold plus one; an option letter -> the next option; yes/no -> the other; anything
-else (open-ended references, free text) -> the gold or reference of another item of the same domain
-that differs from this one.
+a number -> the gold plus one; an option letter -> the next option; yes/no -> the other; one box
+[x1, y1, x2, y2] -> the same box moved by its width (it misses); anything else (open-ended
+references, free text) -> the gold or reference of another item of the same domain that differs from
+this one.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class ProbeItem:
 def wrong_answer(gold: str, options: Mapping[str, str], others: Sequence[str]) -> str | None:
     """An honest wrong answer for ``gold`` (see the module docstring); None when none can be found."""
     text = gold.strip()
+    moved = _moved_box(text)
+    if moved is not None:
+        return moved
     if text.lstrip("-").isdigit() and len(text) <= 12:
         return str(int(text) + 1)
     letters = list(options)
@@ -78,6 +82,27 @@ def wrong_answer(gold: str, options: Mapping[str, str], others: Sequence[str]) -
     if text.lower() in ("yes", "no"):
         return "no" if text.lower() == "yes" else "yes"
     return next((o for o in others if o.strip() and o.strip().lower() != text.lower()), None)
+
+
+def _moved_box(text: str) -> str | None:
+    """A gold that is one plain box [x1, y1, x2, y2]: the same box moved by its own width (right if it
+    stays inside a [0, 1] frame, else left; pixel boxes move left when they can, else right), so the
+    wrong answer is a committed box that misses (another item's box might hit this one's object)."""
+    import json
+
+    try:
+        box = json.loads(text) if text.startswith("[") else None
+    except json.JSONDecodeError:
+        return None
+    if not (isinstance(box, list) and len(box) == 4 and all(isinstance(v, (int, float)) for v in box)):
+        return None
+    x1, y1, x2, y2 = (float(v) for v in box)
+    width = x2 - x1
+    if width <= 0:
+        return None
+    fractions = max(x2, y2) <= 1.0
+    dx = width if (fractions and x2 + width <= 1.0) or (not fractions and x1 - width < 0) else -width
+    return json.dumps([round(x1 + dx, 4), y1, round(x2 + dx, 4), y2])
 
 
 def items_from_rows(rows: Sequence[Mapping[str, Any]], *, limit: int | None = None) -> list[ProbeItem]:

@@ -41,7 +41,10 @@ class GroundingIoU(PerSampleComponent):
             (alias "qwen2.5-vl") or "normalized".
         gold_frame: the frame of the gold boxes in ``sample.answer`` (default "absolute" pixels).
         box_format, gold_format: "auto", "qwen2vl", "json" or "plain" (`parse_boxes`).
-        metric: "mean_iou", "iou_threshold" or "f1".
+        metric: "f1" (default), "iou_threshold" or "mean_iou". With "mean_iou" a box covering the
+            whole image earns area(gold) / area(image), more than a box that misses: GRPO learns to
+            grow boxes when unsure (`hymar probe`, exploit ``whole_image_box``); the thresholded
+            metrics give it 0.
         threshold: IoU threshold of "iou_threshold" and "f1".
         match_labels: pairs with different labels cannot match.
         malformed: "zero" or "invalid" (see the module docstring).
@@ -68,7 +71,7 @@ class GroundingIoU(PerSampleComponent):
         gold_frame: str = "absolute",
         box_format: str = "auto",
         gold_format: str = "auto",
-        metric: str = "mean_iou",
+        metric: str = "f1",
         threshold: float = 0.5,
         match_labels: bool = True,
         malformed: str = "zero",
