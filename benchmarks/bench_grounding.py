@@ -52,7 +52,7 @@ def workloads(seed: int = 0) -> dict[str, tuple[GroundingIoU, list[Sample]]]:
     for _ in range(BOXES):
         g = _box(rng)
         p = _jitter(g, rng)
-        rel = [round(p[0] * 1000 / SIZE[0]), round(p[1] * 1000 / SIZE[1]), round(p[2] * 1000 / SIZE[0]), round(p[3] * 1000 / SIZE[1])]
+        rel = [round(v * 1000 / SIZE[k % 2]) for k, v in enumerate(p)]  # Qwen2-VL's 0-1000 frame
         text = f"<answer><|box_start|>({rel[0]},{rel[1]}),({rel[2]},{rel[3]})<|box_end|></answer>"
         samples.append(Sample(completion=text, answer=json.dumps(g), metadata=meta))
     out["qwen2vl x1"] = (GroundingIoU(frame="qwen2-vl", metric="mean_iou"), samples)

@@ -134,7 +134,10 @@ def run_probe(
             rows = slice(3 * k, 3 * k + 3)
             totals.append(tuple(result.rewards[rows]))
             values.append(
-                {name: tuple(s.value if s.applies else None for s in scores[rows]) for name, scores in result.components.items()}
+                {
+                    name: tuple(s.value if s.applies else None for s in scores[rows])
+                    for name, scores in result.components.items()
+                }
             )
     names = list(values[0]) if values else []
     results = _per_exploit(groups, totals, values, tolerance)

@@ -68,5 +68,6 @@ MAPPER = BenchmarkMapper(
     column_map=COLUMN_MAP,
     requires=("prompt", "answer"),
     official_metric="ANLS (normalised Levenshtein similarity, threshold 0.5)",
-    hymar_metric="ANLS (official definition, threshold 0.5; reported as 'anls'), next to a 0/1 short-text match (accuracy)",
+    hymar_metric="ANLS (official definition, threshold 0.5; reported as 'anls'), next to a 0/1 short-text "
+    "match (accuracy)",
 )
