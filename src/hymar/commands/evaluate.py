@@ -214,6 +214,8 @@ def _print_policy_plan(args: argparse.Namespace, out_dir: str, reward: Any) -> i
 def _print_summary(label: str, result: Any, json_path: Any, md_path: Any) -> None:
     accuracy = result.accuracy.get("overall")
     shown = "-" if accuracy is None else f"{100 * accuracy:.1f}%"
+    if result.overall.anls is not None:
+        shown += f", ANLS {result.overall.anls:.3f}"
     print(
         f"{label}: accuracy {shown} on {result.overall.verifiable} verifiable rows, format "
         f"{result.overall.format:.3f}, mean length {result.overall.mean_length:.1f} words; {json_path}, {md_path}"

@@ -12,6 +12,10 @@ component name (`CHECKS_CONFIG`), and the optional reward in one pass of its own
 - format: `FormatAspect` (``<think>..</think><answer>..</answer>``) value in [0, 1] (the fraction of
   its sub-checks passed) and ``format_strict``, the share of completions passing every sub-check.
 - adherence: `InstructionAdherence` (format + the constraints the prompt states), where it applies.
+- ANLS (DocVQA's metric, `hymar.rewards.anls`) for rows whose grading says ``metric: anls``, per
+  row (``anls``) and averaged per domain, next to the 0/1 verdict.
+- grounding rows (task "grounding"): correct means IoU >= 0.5 with the gold box (`GroundingIoU`,
+  frames from the row's metadata; see `hymar.eval.grounding`), and the record carries the IoU.
 - length: words of the completion, whitespace-split (the unit of the presets' length penalty).
 - model reward (optional): the model-based component of a reward preset/config
   (`HybridReward.model_component`: embedding similarity to the reference by default, or a learned
@@ -84,6 +88,8 @@ def score_generations(
         ValueError: rows and completions differ in length.
     """
     from hymar.data.benchmarks.grading import grading_of_row
+    from hymar.eval.grading import anls_of
+    from hymar.eval.grounding import grounding_spec, is_grounding
     from hymar.rewards.hybrid import HybridReward
 
     if len(rows) != len(completions):
@@ -97,7 +103,8 @@ def score_generations(
             reference=row.get("reference"),
             task=row.get("task"),
             # several acceptable golds / a numeric tolerance when the row's metadata says so (benchmarks)
-            metadata={"id": row.get("id"), "domain": _domain(row), "grading": grading_of_row(row)},
+            metadata={"id": row.get("id"), "domain": _domain(row), "grading": grading_of_row(row),
+                      **({"grounding": grounding_spec(row)} if is_grounding(row.get("task")) else {})},
         )
         for row, completion in zip(rows, completions)
     ]
@@ -107,12 +114,16 @@ def score_generations(
     records = []
     for i, (row, sample) in enumerate(zip(rows, samples)):
         verdict_score, fmt_score, adh = checks["correct"][i], checks["format"][i], checks["adherence"][i]
-        correct, verdict, invalid = None, None, False
+        correct, verdict, invalid, iou, anls = None, None, False, None, None
         if is_verifiable(sample.answer, sample.task):
             correct = bool(verdict_score.correct)
             if not verdict_score.valid or "reason" in verdict_score.info:
                 verdict = str(verdict_score.info.get("reason", "invalid"))
             invalid = not verdict_score.valid
+            if is_grounding(sample.task):
+                iou = (verdict_score.info.get("ious") or [0.0])[0] if verdict_score.valid else None
+            else:
+                anls = anls_of(sample.completion, sample.answer, sample.metadata["grading"])
         records.append(
             {
                 "id": row.get("id"),
@@ -130,6 +141,8 @@ def score_generations(
                 "length": len(sample.completion.split()),
                 "model_reward": model_scores[i],
                 "reward": totals[i],
+                **({"iou": iou} if is_grounding(sample.task) else {}),
+                **({"anls": anls} if anls is not None else {}),
             }
         )
     domains: dict[str, list[dict[str, Any]]] = {}
@@ -186,6 +199,7 @@ def _aggregate(records: list[dict[str, Any]], with_reward: bool) -> DomainStats:
         mean_length=sum(r["length"] for r in records) / n if n else 0.0,
         model_reward=_mean([r["model_reward"] for r in records]) if with_reward else None,
         reward=_mean([r["reward"] for r in records]) if with_reward else None,
+        anls=_mean([r.get("anls") for r in records]),
     )
 
 

@@ -10,6 +10,8 @@ object that `hymar.data.benchmarks` mappers write:
   single ``answer`` is the only gold.
 - ``tolerance``: the relative tolerance passed to `hymar.rewards.rules.verifier.verify` (which applies
   it when either side is written as a decimal).
+- ``metric``: "match" (default: the verifier's 1/0 verdict) or "anls" (DocVQA's Average Normalized
+  Levenshtein Similarity, `hymar.rewards.anls`; the row's ``anls`` is reported next to its verdict).
 - ``relaxed_numeric``: the ChartQA "relaxed accuracy" rule (Methani et al. 2020, used by ChartQA,
   arXiv:2203.10244 sec. 5.1): when the extracted answer and the gold are both plain numbers, they are
   equal within ``tolerance`` relative to the gold, also for two integers (where ``verify`` is exact).
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hymar.data.benchmarks.grading import Grading
+from hymar.eval.grounding import grade_grounding, is_grounding
 from hymar.rewards.base import PerSampleComponent
 from hymar.rewards.types import Sample, Score
 
@@ -111,12 +114,26 @@ def _with_gold(score: Score, gold: str, n_golds: int) -> Score:
     return Score(score.value, score.confidence, score.valid, {**score.info, "gold": gold, "golds": n_golds})
 
 
+def anls_of(completion: str, answer: str | None, grading: Grading) -> float | None:
+    """The row's ANLS when its grading asks for it (``metric: anls``), else None."""
+    if grading.metric != "anls":
+        return None
+    from hymar.rewards.anls import anls_score
+
+    golds = grading.golds(answer)
+    if not golds:
+        return None
+    score = anls_score(completion, golds)
+    return float(score.value) if score.applies else 0.0
+
+
 @dataclass(frozen=True)
 class GradedAccuracy(PerSampleComponent):
     """The rule verifier against every acceptable gold of a benchmark row (`grade`), as a component.
 
     The row's `Grading` travels in ``Sample.metadata["grading"]`` (absent: one gold, default
-    tolerance). Not applicable where the sample is not verifiable (no gold answer, or an open-ended
+    tolerance). Grounding rows are graded by their boxes instead (`hymar.eval.grounding`, the spec in
+    ``Sample.metadata["grounding"]``). Not applicable where the sample is not verifiable (no gold answer, or an open-ended
     task). Evaluation names it by its "module:attr" path in the reward it scores with.
     """
 
@@ -126,6 +143,8 @@ class GradedAccuracy(PerSampleComponent):
     def score_one(self, sample: Sample) -> Score:
         if not is_verifiable(sample.answer, sample.task):
             return Score.not_applicable("not verifiable (no gold answer, or an open-ended task)")
+        if is_grounding(sample.task):
+            return grade_grounding(sample)
         grading = sample.metadata.get("grading") if isinstance(sample.metadata, Mapping) else None
         return grade(
             sample.completion,

@@ -10,7 +10,7 @@ JSON layout (``eval.json``)::
                       verdict, format, adherence, length, model_reward, reward}, ...]}
 
 where {stats} = n, verifiable, correct, invalid, accuracy, format, format_strict, adherence,
-mean_length, model_reward, reward (None where it does not apply). ``accuracy`` and ``mean_length`` at
+mean_length, model_reward, reward, anls (None where it does not apply). ``accuracy`` and ``mean_length`` at
 the top level are the keys ``hymar demo``'s results.json reuses.
 """
 
@@ -74,6 +74,9 @@ def result_to_markdown(result: EvalResult) -> str:
     head = ["domain", "n", "accuracy %", "correct / verifiable", "invalid", "format", "format strict %", "adherence", "mean length (words)"]
     if with_reward:
         head += ["model reward", "reward"]
+    with_anls = result.overall.anls is not None
+    if with_anls:
+        head.insert(3, "ANLS")
     lines = [f"# Evaluation of `{result.policy}`", ""]
     if result.settings:
         lines += ["Settings: " + ", ".join(f"{k} = {v}" for k, v in result.settings.items()), ""]
@@ -92,6 +95,8 @@ def result_to_markdown(result: EvalResult) -> str:
         ]
         if with_reward:
             cells += [_num(stats.model_reward), _num(stats.reward)]
+        if with_anls:
+            cells.insert(3, _num(stats.anls))
         lines.append("| " + " | ".join(cells) + " |")
     note = (
         "Accuracy: the rule verifier's verdict on rows with a gold answer (open-ended rows have none); "

@@ -29,6 +29,7 @@ class DomainStats:
         mean_length: mean completion length in words.
         model_reward: mean model-component score where it applies (None: no reward given / nowhere).
         reward: mean total reward of the given preset (None: no reward given).
+        anls: mean ANLS over the rows graded with ``metric: anls`` (DocVQA), None where none is.
     """
 
     n: int
@@ -41,6 +42,7 @@ class DomainStats:
     mean_length: float
     model_reward: float | None = None
     reward: float | None = None
+    anls: float | None = None
 
     @property
     def accuracy(self) -> float | None:

@@ -41,6 +41,10 @@ through ``log_metric``; without views the total also sends ``mean``/``std`` that
 where its component does not apply and wherever the total is NaN, so views never change which rows TRL
 considers unscorable.
 
+Weight schedules (`hymar.rewards.schedules`): each call hands ``trainer_state``'s ``global_step`` and
+``max_steps`` to the reward (``HybridReward.set_training_step``) before scoring, and logs every
+scheduled weight as ``weights/<component>`` plus ``weights/progress`` through ``log_metric``.
+
 Faults never stop training: each component runs under its guard (deadline, circuit breaker; see
 `hymar.rewards.guard`), and anything else that fails while scoring a batch (malformed arguments, a bug in
 the combiner) gives NaN totals for that batch, every component invalid with the reason, and one warning
@@ -259,6 +263,7 @@ class HymarRewardFunction:
         try:
             samples = build_samples(prompts, completions, kwargs)
             key = batch_key(samples, step)
+            self._set_training_step(kwargs.get("trainer_state"))
         except Exception as err:  # noqa: BLE001 - malformed TRL arguments: invalid rewards, not a dead trainer
             return self._failed_batch(len(completions), err)
         result = self._cache.get_or_compute(key, lambda: self._score_safely(samples))
@@ -289,10 +294,27 @@ class HymarRewardFunction:
         self._log(result, kwargs.get("log_metric"))
         return [float(r) for r in result.rewards]
 
+    def _set_training_step(self, trainer_state: Any) -> None:
+        """Hand the trainer's step to a reward with weight schedules (`hymar.rewards.schedules`)."""
+        setter = getattr(self.reward, "set_training_step", None)
+        if setter is not None and trainer_state is not None:
+            from hymar.rewards.schedules import trainer_step
+
+            setter(*trainer_step(trainer_state))
+
     def _log(self, result: RewardResult, log_metric: Callable[[str, float], None] | None) -> None:
-        """Send per-component metrics TRL cannot compute itself; NaN (nothing applied here) is skipped."""
+        """Send per-component metrics TRL cannot compute itself; NaN (nothing applied here) is skipped.
+        Scheduled weights go out every step as ``weights/<component>`` with ``weights/progress``."""
         if not self.log_components or log_metric is None:
             return
+        scheduled = getattr(self.reward, "scheduled_weights", None)
+        weights = scheduled() if scheduled is not None else {}
+        if weights:
+            from hymar.rewards.schedules import progress
+
+            for name, weight in weights.items():
+                log_metric(f"weights/{name}", float(weight))
+            log_metric("weights/progress", progress(*self.reward.training_step))
         for name, scores in result.components.items():
             stats = component_metrics(name, scores)
             for metric, value in stats.items():

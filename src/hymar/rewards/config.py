@@ -34,6 +34,8 @@ from pydantic import (
     model_validator,
 )
 
+from hymar.rewards.schedules import ScheduleConfig
+
 
 class ConfigError(ValueError):
     """A reward configuration is invalid; the message names the file and field."""
@@ -59,6 +61,7 @@ class ComponentConfig(StrictModel):
 
     type: str | None = Field(None, description="registry name or 'pkg.module:attr'; defaults to the key")
     weight: float = Field(1.0, description="weight in the total; 0 = scored and logged only")
+    schedule: ScheduleConfig | None = Field(None, description="weight over training (see hymar.rewards.schedules)")
     args: dict[str, Any] = Field(default_factory=dict, description="constructor arguments")
     timeout_s: float | None = Field(
         None, gt=0, description="seconds one batch may take, else its scores are invalid; "
@@ -77,14 +80,21 @@ class HybridConfig(StrictModel):
 
     Verifiable samples go to the rule component; where the rule's confidence is below
     ``blend_threshold`` its value is blended with the (calibrated) model score:
-    r = c * r_rule + (1 - c) * r_model. Samples the rule cannot judge (invalid) or that it does not
+    r = c * r_rule + (1 - c) * r_model, capped at r_rule with ``blend: down`` (the default: otherwise a
+    hedge or an empty answer, which the rule scores 0 with low confidence, would earn model credit an
+    honest wrong answer does not; `hymar probe` finds exactly that). Samples the rule cannot judge (invalid) or that it does not
     apply to (open-ended tasks, no gold answer) are routed to the model.
     """
 
     weight: float = 1.0
+    schedule: ScheduleConfig | None = None
     rule: str | None = "accuracy"
     model: str | None = None
     blend_threshold: float = Field(0.8, ge=0.0, le=1.0)
+    blend: Literal["down", "both"] = Field(
+        "down", description="down: a blend may lower an uncertain rule verdict, never raise it (an uncertain "
+        "wrong answer earns no more than a clear one; see docs/probe.md); both: the plain blend"
+    )
     score_model: Literal["routed", "all"] = Field(
         "routed", description="score a zero-weight model only where routing needs it, or on every sample"
     )

@@ -6,13 +6,15 @@ One `HybridReward` turns a YAML config (see `hymar.rewards.config`) into a batch
    correct, such as the group-relative length penalty, are scored last and receive the correctness);
 2. the ``hybrid`` term routes each sample: verifiable samples to the rule component, open-ended ones
    (task in ``model_tasks``, or no rule applies) and rule-invalid ones to the model component; a rule
-   score whose confidence c is below ``blend_threshold`` is blended, r = c * r_rule + (1 - c) * r_model;
+   score whose confidence c is below ``blend_threshold`` is blended, r = c * r_rule + (1 - c) * r_model,
+   never above r_rule (``hybrid.blend: down``, the default: an unsure wrong answer earns no model credit);
    model scores pass through the per-domain calibration first when one is configured;
 3. gates zero a term where another component is below its threshold ("accuracy counts only with the
    right format");
 4. normalisation: none, group mean-centring, GDPO (each weighted term normalised within its group
    before summing) or HERO (model scores stratified inside verifier classes);
-5. the total is the weighted sum of the terms that apply. Invalid scores never silently become 0: they
+5. the total is the weighted sum of the terms that apply, each weight at the current training step
+   when the config gives it a schedule (`hymar.rewards.schedules`, `set_training_step`). Invalid scores never silently become 0: they
    are routed (hybrid) or masked (left out of the sum) and counted in ``invalid_rate``; a sample for
    which every weighted term is invalid gets a NaN total.
 
@@ -73,6 +75,8 @@ class HybridReward:
         self.components: dict[str, RewardComponent] = {n: built[n] for n in config.components}
         self.guards: dict[str, ComponentGuard] = {n: _guard(n, c, config) for n, c in self.components.items()}
         self.calibration = _load_calibration(config)
+        #: the trainer's (global_step, max_steps), set by `set_training_step` (the TRL adapter does)
+        self.training_step: tuple[int | None, int | None] = (None, None)
 
     @classmethod
     def from_preset(cls, name: str, overrides: Mapping[str, Any] | None = None) -> HybridReward:
@@ -81,6 +85,27 @@ class HybridReward:
     @classmethod
     def from_config(cls, source: str | Path | Mapping[str, Any]) -> HybridReward:
         return cls(load_config(dict(source) if isinstance(source, Mapping) else source))
+
+    def set_training_step(self, step: int | None, max_steps: int | None = None) -> None:
+        """Where training is, for the weight schedules (`hymar.rewards.schedules`); None = not training."""
+        self.training_step = (step, max_steps)
+
+    def current_weights(self) -> dict[str, float]:
+        """Every term's weight at the current training step (schedules applied)."""
+        from hymar.rewards.schedules import weight_at
+
+        step, max_steps = self.training_step
+        weights = {n: weight_at(spec.schedule, spec.weight, step, max_steps) for n, spec in self.config.components.items()}
+        if self.config.hybrid is not None:
+            weights[HYBRID] = weight_at(self.config.hybrid.schedule, self.config.hybrid.weight, step, max_steps)
+        return weights
+
+    def scheduled_weights(self) -> dict[str, float]:
+        """The current weights of the terms that have a schedule (what the TRL adapter logs)."""
+        scheduled = {n for n, spec in self.config.components.items() if spec.schedule is not None}
+        if self.config.hybrid is not None and self.config.hybrid.schedule is not None:
+            scheduled.add(HYBRID)
+        return {n: w for n, w in self.current_weights().items() if n in scheduled}
 
     @property
     def model_component(self) -> str | None:
@@ -146,7 +171,9 @@ class HybridReward:
         cfg = self.config.hybrid
         if cfg is None or cfg.model is None or cfg.score_model != "routed":
             return None
-        if self.config.components[cfg.model].weight != 0.0 or self.config.normalization == "hero":
+        model_spec = self.config.components[cfg.model]
+        # a scheduled weight may leave 0 during training: then the model is needed everywhere
+        if model_spec.weight != 0.0 or model_spec.schedule is not None or self.config.normalization == "hero":
             return None
         if any(cfg.model in (gate.target, gate.requires) for gate in self.config.gates):
             return None
@@ -198,9 +225,7 @@ class HybridReward:
 
     def _weighted_terms(self, scores: Mapping[str, list[Score]], groups: list[Hashable]) -> dict[str, list[float | None]]:
         """Per weighted term, per sample: weight * value, or None where the term is masked."""
-        weights = {n: spec.weight for n, spec in self.config.components.items()}
-        if self.config.hybrid is not None:
-            weights[HYBRID] = self.config.hybrid.weight
+        weights = self.current_weights()
         gated = _apply_gates(scores, self.config.gates)
         values: dict[str, list[float | None]] = {}
         for name, w in weights.items():
@@ -326,6 +351,9 @@ def _route(sample: Sample, rule: Score | None, model: Score | None, cfg) -> Scor
         c = rule.confidence
         if c < cfg.blend_threshold and model is not None and model.applies:
             value = c * rule.value + (1.0 - c) * model.value
+            if cfg.blend == "down":
+                # uncertainty must never pay: the model may veto an unsure verdict, not lift it
+                value = min(value, rule.value)
             conf = c + (1.0 - c) * model.confidence
             return Score(value, min(1.0, conf), True, {"route": "blend", "rule": rule.value, "model": model.value})
         return Score(rule.value, rule.confidence, True, {"route": "rule"})

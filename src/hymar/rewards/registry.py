@@ -49,6 +49,12 @@ _BUILTIN: dict[str, Entry] = {
     "language": Entry("hymar.rewards.aspects.language:LanguageAspect", "aspect"),
     "reasoning": Entry("hymar.rewards.aspects.reasoning:ReasoningAspect", "aspect"),
     "adherence": Entry("hymar.rewards.aspects.adherence:InstructionAdherence"),
+    # ANLS (DocVQA's metric) for OCR / document answers
+    "anls": Entry("hymar.rewards.anls:ANLSReward"),
+    # grounding (boxes, IoU)
+    "grounding": Entry("hymar.rewards.grounding.component:GroundingIoU"),
+    # n-gram repetition penalty
+    "repetition": Entry("hymar.rewards.repetition:RepetitionPenalty"),
     # generalized length penalty
     "length": Entry("hymar.rewards.length:LengthPenalty"),
     # model-based

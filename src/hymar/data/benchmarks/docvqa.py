@@ -7,10 +7,11 @@ ucsf_document_page_no, answers (a LIST of acceptable answers), data_split.
 Mapping: prompt = question; every answer is an acceptable gold (the first is ``answer``); task
 "text" (short text; numeric-looking golds go to the numeric comparer). Domain: the first question type.
 
-Official metric: ANLS (average normalised Levenshtein similarity, threshold 0.5) over the answers.
-hymar does not reproduce ANLS: a row is right (1) or wrong (0) by its short-text comparer (equal after
-lower-casing and removing punctuation/articles, or a close match with token F1 >= 0.8), against any
-of the answers; near misses that ANLS gives partial credit score 0 here.
+Official metric: ANLS (average normalised Levenshtein similarity, threshold 0.5) over the answers,
+which hymar reports per row and per domain (``anls``, `hymar.rewards.anls`, the official definition)
+from the grading's ``metric: anls``. The row's 0/1 verdict (``correct``, behind "accuracy") is still
+its short-text comparer (equal after lower-casing and removing punctuation/articles, or a close
+match with token F1 >= 0.8) against any of the answers.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def map_row(row: Row) -> dict[str, Any]:
         "image": row.get("image"),
         "answer": golds[0],
         "metadata": {"benchmark": "docvqa", "question_types": list(types), "doc_id": row.get("docId")},
-        "grading": Grading(answers=tuple(golds)),
+        "grading": Grading(answers=tuple(golds), metric="anls"),
     }
 
 
@@ -67,5 +68,6 @@ MAPPER = BenchmarkMapper(
     column_map=COLUMN_MAP,
     requires=("prompt", "answer"),
     official_metric="ANLS (normalised Levenshtein similarity, threshold 0.5)",
-    hymar_metric="0/1 short-text match (normalised equality or token F1 >= 0.8) against any answer",
+    hymar_metric="ANLS (official definition, threshold 0.5; reported as 'anls'), next to a 0/1 short-text "
+    "match (accuracy)",
 )

@@ -19,6 +19,9 @@ from typing import Any
 GRADING_KEY = "grading"
 #: relative tolerance of `verify` when a row sets none (the verifier's own default)
 DEFAULT_TOLERANCE = 1e-6
+#: "match": the verifier's 1/0 verdict; "anls": DocVQA's ANLS reported next to it (`hymar.eval.grading`)
+METRICS = ("match", "anls")
+
 
 @dataclass(frozen=True)
 class Grading:
@@ -27,14 +30,18 @@ class Grading:
     Args:
         answers: acceptable golds (empty: the row's ``answer`` alone).
         tolerance: relative numeric tolerance for `verify`.
-        relaxed_numeric: ChartQA relaxed accuracy for plain numbers (see the module docstring).
+        relaxed_numeric: ChartQA relaxed accuracy for plain numbers (see `hymar.eval.grading`).
+        metric: one of `METRICS`.
     """
 
     answers: tuple[str, ...] = ()
     tolerance: float = DEFAULT_TOLERANCE
     relaxed_numeric: bool = False
+    metric: str = "match"
 
     def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ValueError(f"grading metric must be one of {METRICS}, got {self.metric!r}")
         if not (isinstance(self.tolerance, (int, float)) and math.isfinite(self.tolerance) and self.tolerance >= 0):
             raise ValueError(f"grading tolerance must be a finite number >= 0, got {self.tolerance!r}")
 
@@ -46,7 +53,10 @@ class Grading:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form stored under ``metadata["grading"]``."""
-        return {"answers": list(self.answers), "tolerance": self.tolerance, "relaxed_numeric": self.relaxed_numeric}
+        out = {"answers": list(self.answers), "tolerance": self.tolerance, "relaxed_numeric": self.relaxed_numeric}
+        if self.metric != "match":
+            out["metric"] = self.metric
+        return out
 
 
 def grading_from_metadata(metadata: Any) -> Grading:
@@ -74,6 +84,7 @@ def grading_from_metadata(metadata: Any) -> Grading:
         answers=answers,
         tolerance=DEFAULT_TOLERANCE if tolerance is None else float(tolerance),
         relaxed_numeric=bool(spec.get("relaxed_numeric", False)),
+        metric=spec.get("metric") if spec.get("metric") in METRICS else "match",
     )
 
 

@@ -16,6 +16,7 @@ _EXPORTS = {
     "task_corpus": "hymar.data.synthetic.suite",
     "generate_problems": "hymar.data.synthetic.suite",
     "DOMAINS": "hymar.data.synthetic.suite",
+    "OPT_IN_DOMAINS": "hymar.data.synthetic.suite",
     "TASK_OF_DOMAIN": "hymar.data.synthetic.suite",
     "VERIFIABLE_DOMAINS": "hymar.data.synthetic.suite",
     "perturb_reference": "hymar.data.synthetic.perturb",

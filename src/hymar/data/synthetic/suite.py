@@ -28,6 +28,7 @@ from hymar.data.synthetic.chart import sample_chart
 from hymar.data.synthetic.choice import sample_choice
 from hymar.data.synthetic.counting import sample_counting
 from hymar.data.synthetic.describe import sample_describe
+from hymar.data.synthetic.grounding import sample_grounding
 from hymar.data.synthetic.perturb import corpus_extras
 from hymar.data.synthetic.problem import Problem
 from hymar.data.synthetic.render import render_scene
@@ -42,7 +43,11 @@ DOMAINS: dict[str, Callable[[random.Random], Problem]] = {
     "choice": sample_choice,
     "describe": sample_describe,
 }
-TASK_OF_DOMAIN = {"counting": "counting", "arithmetic": "math", "chart": "math", "choice": "choice", "describe": "open"}
+#: domains a suite has only when asked for by name (never in the default list, so the demo is unchanged)
+OPT_IN_DOMAINS: dict[str, Callable[[random.Random], Problem]] = {"grounding": sample_grounding}
+_GENERATORS = {**DOMAINS, **OPT_IN_DOMAINS}
+TASK_OF_DOMAIN = {"counting": "counting", "arithmetic": "math", "chart": "math", "choice": "choice", "describe": "open",
+                  "grounding": "grounding"}  # fmt: skip
 VERIFIABLE_DOMAINS = ("counting", "arithmetic", "chart", "choice")
 HOLDOUTS = ("scene", "problem")
 #: 3x3 image tokens of 28 px (patch 14, merge 2): one grid cell per token
@@ -69,7 +74,8 @@ def build_task_suite(
         seed: the whole suite is a function of it.
         image_size: side of the square images in pixels (`DEFAULT_IMAGE_SIZE`; multiples of 84 keep
             every grid cell on whole image tokens).
-        domains: subset of `DOMAINS` to generate (default all, in `DOMAINS` order).
+        domains: names from `DOMAINS` or `OPT_IN_DOMAINS` to generate (default all of `DOMAINS`, in
+            order; opt-in domains such as "grounding" only when named).
         holdout: "scene" or "problem" (see the module docstring).
 
     Returns:
@@ -91,9 +97,9 @@ def build_task_suite(
     if holdout not in HOLDOUTS:
         raise ValueError(f"holdout must be one of {HOLDOUTS}, got {holdout!r}")
     names = list(DOMAINS) if domains is None else list(domains)
-    unknown = [d for d in names if d not in DOMAINS]
+    unknown = [d for d in names if d not in _GENERATORS]
     if unknown or not names:
-        raise ValueError(f"unknown or no domains {unknown or names}; known: {list(DOMAINS)}")
+        raise ValueError(f"unknown or no domains {unknown or names}; known: {list(_GENERATORS)}")
     splits = {"train": n_train, "test": n_test}
     return DatasetDict(
         {
@@ -119,7 +125,7 @@ def generate_problems(split: str, n: int, seed: int, domains: Sequence[str], hol
     problems = []
     for i in range(n):
         domain = domains[i % len(domains)]
-        problems.append(_draw_in_split(DOMAINS[domain], rngs[domain], split, holdout))
+        problems.append(_draw_in_split(_GENERATORS[domain], rngs[domain], split, holdout))
     return problems
 
 

@@ -113,6 +113,16 @@ class ParsedCompletion:
         return tuple(s for s in self.answer_tags if not self.overlaps_reasoning(s.open_start, s.close_end))
 
     @cached_property
+    def answer_tags_unpaired(self) -> bool:
+        """An answer tag outside the reasoning is not part of one complete, un-nested section
+        ("<answer><answer>5</answer> 6</answer>", a stray "</answer>"): which text is the final
+        answer is then undefined, and every reader treats the completion as giving none."""
+        response = self.response.lower()
+        opens, closes = response.count(f"<{self.answer_tag}>"), response.count(f"</{self.answer_tag}>")
+        sections = len(self.answer_sections)
+        return sections > 0 and not (opens == closes == sections)
+
+    @cached_property
     def response_boxes(self) -> tuple[Box, ...]:
         """Boxes wholly outside the reasoning."""
         return tuple(b for b in self.boxes if not self.overlaps_reasoning(b.start, b.end))

@@ -21,11 +21,13 @@ from typing import Any, Literal
 
 from hymar.rewards.base import RewardComponent
 from hymar.models.errors import ModelLoadError
+from hymar.rewards.model.alternatives import invisible_as_spaces, split_alternatives
 from hymar.rewards.model.text import strip_think
 from hymar.rewards.types import Sample, Score
 
 TextMode = Literal["answer", "completion"]
 Rescale = Literal["cosine", "unit"]
+Alternatives = Literal["weakest", "whole"]
 
 #: per-process encoder cache, keyed by (model path, device, max_seq_length): a group, a batch and
 #: every component instance pointing at the same model pay one load
@@ -48,6 +50,9 @@ class SimilarityConfig:
         rescale: "cosine" keeps the raw cosine in [-1, 1]; "unit" maps it to (cos + 1) / 2 in [0, 1].
         max_seq_length: encoder token limit (None = the model's own, 256 for MiniLM); lower it to
             bound the cost of long completions.
+        alternatives: "weakest" (default) scores an answer that states alternatives ("X or Y", "X.
+            Actually, Y.") by its least similar one (`hymar.rewards.model.alternatives`), so hedging
+            never beats committing to a wrong answer; "whole" embeds the text as it is.
     """
 
     model: str | None = None
@@ -56,8 +61,11 @@ class SimilarityConfig:
     device: str | None = None
     rescale: Rescale = "unit"
     max_seq_length: int | None = None
+    alternatives: Alternatives = "weakest"
 
     def __post_init__(self) -> None:
+        if self.alternatives not in ("weakest", "whole"):
+            raise ValueError(f"alternatives must be 'weakest' or 'whole', got {self.alternatives!r}")
         if self.text not in ("answer", "completion"):
             raise ValueError(f"text must be 'answer' or 'completion', got {self.text!r}")
         if self.rescale not in ("cosine", "unit"):
@@ -143,8 +151,9 @@ class EmbeddingSimilarity(RewardComponent):
         device: str | None = None,
         rescale: Rescale = "unit",
         max_seq_length: int | None = None,
+        alternatives: Alternatives = "weakest",
     ) -> None:
-        self.config = SimilarityConfig(model, text, batch_size, device, rescale, max_seq_length)
+        self.config = SimilarityConfig(model, text, batch_size, device, rescale, max_seq_length, alternatives)
         self.model_path = model if model is not None else default_model_path()
         self.device = resolve_device(device)
         if text == "answer":
@@ -175,7 +184,9 @@ class EmbeddingSimilarity(RewardComponent):
 
     def _text_of(self, completion: str) -> tuple[str, float, dict[str, Any], Score | None]:
         """(text to embed, confidence, info, invalid score or None)."""
-        visible = strip_think(completion)
+        # format characters (zero-width spaces, joiners) read as the gaps a reader sees, so alternatives
+        # glued with them stay apart for `split_alternatives` (the extractor would delete them)
+        visible = strip_think(invisible_as_spaces(completion))
         if self.config.text == "completion" or not visible:
             return visible, 1.0, {}, None
         # reasoning is never the answer part: the extractor sees the completion without <think> blocks
@@ -186,21 +197,29 @@ class EmbeddingSimilarity(RewardComponent):
                 return "", 0.0, {}, Score.invalid(f"similarity: {reason}")
             return "", 1.0, {"answer_reason": reason}, None  # no answer at all scores as empty: 0
         info = {"answer": extraction.answer[:_MAX_INFO_CHARS], "source": extraction.source}
+        if extraction.conflict and self.config.alternatives == "weakest" and len(extraction.candidates) > 1:
+            # several different final answers (two boxes, two answer tags) are alternatives too
+            return "\nor\n".join(extraction.candidates), float(extraction.confidence), info, None
         return extraction.answer, float(extraction.confidence), info, None
 
     def _score_pending(
         self, pending: list[tuple[int, str, str, float, dict[str, Any]]], scores: list[Score | None]
     ) -> None:
         unique: dict[str, int] = {}
-        for _, text, reference, _, _ in pending:
-            unique.setdefault(text, len(unique))
-            unique.setdefault(reference, len(unique))
+        pairs: list[tuple[int, int]] = []
+        owners: list[int] = []  # pending index of each pair: a hedged answer has one pair per alternative
+        for k, (_, text, reference, _, _) in enumerate(pending):
+            parts = split_alternatives(text) if self.config.alternatives == "weakest" else [text]
+            for part in parts:
+                pairs.append((unique.setdefault(part, len(unique)), unique.setdefault(reference, len(unique))))
+                owners.append(k)
         try:
-            cosines = self._cosines(list(unique), [(unique[t], unique[r]) for _, t, r, _, _ in pending])
+            pair_cosines = self._cosines(list(unique), pairs)
         except Exception as err:  # noqa: BLE001 - a runtime model failure must not crash training
             for i, *_ in pending:
                 scores[i] = Score.invalid(f"similarity model error: {type(err).__name__}: {err}"[:200])
             return
+        cosines = [min(c for o, c in zip(owners, pair_cosines) if o == k) for k in range(len(pending))]
         for (i, _, _, confidence, info), cos in zip(pending, cosines):
             value = cos if self.config.rescale == "cosine" else min(1.0, max(0.0, (cos + 1.0) / 2.0))
             scores[i] = Score(value, confidence=confidence, info={"cosine": round(cos, 6), **info})

@@ -144,6 +144,10 @@ def _pred_letter(pred: str, options: dict[str, str]) -> tuple[str | None, float,
     if prefixed is not None:
         letter, rest = prefixed
         option_text = options.get(letter)
+        # "C. Actually, A." or the option lines copied: more letters after the first are several answers
+        others = sentence_letters(rest)[0] - {letter} if prose_words(rest) and normalize_text(rest) != normalize_text(option_text or "") else set()
+        if others:
+            return None, 1.0, "multiple_letters", f"several option letters: {', '.join(sorted({letter, *others}))}"
         if option_text and normalize_text(rest) != normalize_text(option_text):
             return letter, 0.8, "letter", "text after the letter differs from the option"
         return letter, 1.0, "letter", None

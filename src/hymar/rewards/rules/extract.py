@@ -196,6 +196,8 @@ def boxed_spans(text: str, max_count: int = MAX_BOXED, max_depth: int = MAX_BRAC
 def _structured(parsed: ParsedCompletion, limits: Limits) -> Extraction | None:
     """Answer sections, then boxes, then marker phrases, outside the reasoning; None when none."""
     text = parsed.text
+    if parsed.answer_tags_unpaired:
+        return Extraction(None, "none", 0.0, reason="nested or unpaired <answer> tags")
     tags = [t for t in parsed.answer_sections if t.content(text).strip()]
     answers: list[str] = []
     if tags:
