@@ -107,6 +107,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("hymar.commands.evaluate", "generate on a test split and score with the verifiers"),
     "demo": ("hymar.commands.demo", "the method end to end in miniature: SFT, RM, GRPO per preset, report"),
     "serve": ("hymar.commands.serve", "serve the reward over HTTP: POST /score, OpenRLHF /get_reward, GET /health"),
+    "view": ("hymar.commands.view", "scored rollouts or a demo folder as one self-contained HTML page"),
 }
 
 
