@@ -55,7 +55,7 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -357,11 +357,13 @@ class HymarRewardFunction:
             return self._failed_batch(len(completions), err)
         return self._cache.get_or_compute(key, lambda: self._score_safely(samples))
 
-    def _score_safely(self, samples: list[Sample]) -> RewardResult:
+    def _score_safely(self, samples: list[Sample], groups: Sequence[Hashable] | None = None) -> RewardResult:
         """The reward of the batch; a group whose scoring raises gets NaN totals and invalid scores, the
-        other groups their own rewards (`hymar.rewards.isolation`)."""
+        other groups their own rewards (`hymar.rewards.isolation`). ``groups`` default: `infer_groups`."""
         try:
-            scored = score_isolated(self.reward, samples, infer_groups(samples, self.group_size), self.component_names)
+            if groups is None:
+                groups = infer_groups(samples, self.group_size)
+            scored = score_isolated(self.reward, samples, groups, self.component_names)
         except Exception as err:  # noqa: BLE001 - a reward fault must never kill the trainer
             return self._failed_batch(len(samples), err)
         if scored.failed:
