@@ -15,7 +15,7 @@ export TOKENIZERS_PARALLELISM := false
 # path imports (checked: these leave every installed version as it was).
 ADAPTER_PKGS := verl==0.9.1 ms-swift==4.6.0 openrlhf==0.11.2
 ADAPTER_DEPS := tensordict==0.15.3 omegaconf==2.4.0 ray==2.60.0 aiohttp codetiming pylatexenc \
-	modelscope peft json_repair dacite msgspec
+	orjson modelscope peft json_repair dacite msgspec
 
 .PHONY: test test-fast demo score-example bench install clean
 
