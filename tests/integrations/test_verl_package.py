@@ -10,7 +10,7 @@ verl's reward managers decode a `DataProto` batch and call it:
   ``NaiveRewardManager``;
 - the same with ``hymar.integrations.remote`` against a real ``hymar serve`` on loopback.
 
-Skipped where verl is not installed (the CI installs it; see the Makefile's ``verl`` step).
+Skipped where verl is not installed (the CI installs it; see the Makefile's ADAPTER_PKGS).
 """
 
 from __future__ import annotations
