@@ -9,6 +9,14 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
+# The trainers whose reward path the adapter tests drive (tests/integrations/test_*_package.py). Their
+# own pins (verl: transformers<5.11; ms-swift: trl<1.0; openrlhf: flash-attn, vllm) would replace this
+# project's torch/transformers/trl, so each goes in with --no-deps, beside the few packages its reward
+# path imports (checked: these leave every installed version as it was).
+ADAPTER_PKGS := verl==0.9.1 ms-swift==4.6.0 openrlhf==0.11.2
+ADAPTER_DEPS := tensordict==0.15.3 omegaconf==2.4.0 ray==2.60.0 aiohttp codetiming pylatexenc \
+	orjson modelscope peft json_repair dacite msgspec
+
 .PHONY: test test-fast demo score-example bench install clean
 
 install: $(STAMP)
@@ -20,6 +28,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt torch==2.13.0
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install -q -c constraints.txt $(ADAPTER_DEPS)
+	$(BIN)/python -m pip install -q --no-deps $(ADAPTER_PKGS)
 	touch $(STAMP)
 
 test: $(STAMP)

@@ -100,6 +100,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("hymar.commands.demo", "the method end to end in miniature: SFT, RM, GRPO per preset, report"),
     "serve": ("hymar.commands.serve", "serve the reward over HTTP: POST /score, OpenRLHF /get_reward, GET /health"),
     "probe": ("hymar.commands.probe", "audit a reward config for exploits (hedges, format games, copying, length)"),
+    "view": ("hymar.commands.view", "scored rollouts or a demo folder as one self-contained HTML page"),
 }
 
 

@@ -108,6 +108,10 @@ def test_quick_demo_writes_report_results_and_plots(tmp_path, capsys):
     assert "peak_memory_mib" in data["timings"]
     for name in PLOTS:
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
+    # report.html: the same tables, the plots and the examples' images inlined, nothing fetched
+    page = (out / "report.html").read_text()
+    assert "Accuracy per domain" in page and page.count("data:image/png;base64,") >= len(PLOTS) + len(data["examples"])
+    assert "src=\"http" not in page and "src=\"examples/" not in page
     # TRL's log history reached the plots' source: per-component reward curves were logged
     state = json.loads((out / "runs" / "hybrid-aspects-length" / "seed0" / "trainer_state.json").read_text())
     assert any("rewards/length/mean" in entry for entry in state["log_history"])

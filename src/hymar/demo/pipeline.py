@@ -14,7 +14,8 @@ Stages (each cached in the output folder DIR, see `hymar.demo.stages`):
 7. per preset and seed, ``DIR/runs/<preset>/seed<k>``: GRPO from the SFT base on the GRPO pool with the
    preset, whose "model" component is the trained RM (so ``model-only`` is the monolithic learned-RM
    baseline), then ``DIR/eval/<preset>/seed<k>``: evaluation on the test split;
-8. ``DIR/results.json``, ``DIR/report.md``, the PNG plots (`hymar.demo.results`, `hymar.demo.report`, `hymar.demo.plots`) and
+8. ``DIR/results.json``, ``DIR/report.md``, ``DIR/report.html`` (`hymar.demo.html_page`), the PNG plots (`hymar.demo.results`,
+   `hymar.demo.report`, `hymar.demo.plots`) and
    ``DIR/examples/`` (`hymar.demo.examples`), with 95% bootstrap intervals (`hymar.demo.intervals`).
 
 Every evaluation scores with the same reward (the full preset with the trained RM as its "model"
@@ -128,6 +129,7 @@ class DemoPipeline:
         from hymar.demo.plots import write_plots
         from hymar.demo.report import write_report
         from hymar.demo.results import build_results
+        from hymar.demo.html_page import write_demo_page
 
         s = self.settings
         key_rm = self.prepare()
@@ -171,7 +173,8 @@ class DemoPipeline:
         results["timings"]["total_seconds"] = round(self.stages.elapsed(), 2)
         results["timings"]["peak_memory_mib"] = peak_memory_mib()
         write_report(results, self.out)
-        self.stages.log(f"wrote {self.out / REPORT_FILE}, {self.out / RESULTS_FILE} and {len(results['plots'])} plots")
+        page = write_demo_page(results, self.out)  # report.md's tables and plots, the examples side by side
+        self.stages.log(f"wrote {self.out / REPORT_FILE}, {page}, {self.out / RESULTS_FILE} and {len(results['plots'])} plots")
         return results
 
     def prepare(self) -> str:

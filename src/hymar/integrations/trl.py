@@ -57,7 +57,7 @@ import asyncio
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from hymar.integrations.batch_cache import TRAINER_KWARGS, BatchCache, SameArguments, batch_key, prompt_key
@@ -270,11 +270,13 @@ class HymarRewardFunction:
         self._same.put(prompts, completions, kwargs, step, result)
         return result
 
-    def _score_safely(self, samples: list[Sample]) -> RewardResult:
+    def _score_safely(self, samples: list[Sample], groups: Sequence[Hashable] | None = None) -> RewardResult:
         """The reward of the batch; a group whose scoring raises gets NaN totals and invalid scores, the
-        other groups their own rewards (`hymar.rewards.isolation`)."""
+        other groups their own rewards (`hymar.rewards.isolation`). ``groups`` default: `infer_groups`."""
         try:
-            scored = score_isolated(self.reward, samples, infer_groups(samples, self.group_size), self.component_names)
+            if groups is None:
+                groups = infer_groups(samples, self.group_size)
+            scored = score_isolated(self.reward, samples, groups, self.component_names)
         except Exception as err:  # noqa: BLE001 - a reward fault must never kill the trainer
             return self._failed_batch(len(samples), err)
         if scored.failed:
