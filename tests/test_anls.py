@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hymar.eval.grading import Grading, grading_from_metadata
+from hymar.data.benchmarks.grading import Grading, grading_from_metadata
 from hymar.rewards.anls import ANLSReward, anls, levenshtein, similarity
 from hymar.rewards.registry import build_component
 from hymar.rewards.types import Sample

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from hymar.probe import run_probe, suite_items
-from hymar.rewards.hybrid import PRESETS
+from hymar.rewards.presets import preset_names
 
-MODEL_PRESETS = [p for p in PRESETS if p != "rule-only"]
+MODEL_PRESETS = [p for p in preset_names() if p != "rule-only"]
 
 
 @pytest.fixture(scope="module")
