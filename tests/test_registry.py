@@ -28,7 +28,7 @@ from hymar.rewards.types import Sample, Score
 def test_builtin_names():
     assert aspect_names() == ["answer_form", "format", "keywords", "language", "length_limit", "reasoning"]
     assert component_names() == sorted(
-        aspect_names() + ["accuracy", "adherence", "length", "similarity", "reward_model", "judge"]
+        aspect_names() + ["accuracy", "adherence", "anls", "grounding", "length", "repetition", "similarity", "reward_model", "judge"]
     )
 
 

@@ -61,7 +61,7 @@ class TestConfig:
         assert build_component("repetition", {"preset": "open-r1", "max_penalty": -0.5}).max_penalty == -0.5
 
     def test_added_to_a_preset_with_set(self):
-        from hymar.commands.reward_args import parse_set
+        from hymar.rewards.source import parse_set
 
         overrides = parse_set(["components.repetition={weight: 1.0, args: {preset: open-r1}}"])
         reward = HybridReward(load_preset("rule-only", overrides))

@@ -7,6 +7,8 @@ import importlib
 import json
 import sys
 
+from hymar.rewards.presets import DEFAULT_PRESET
+
 EXIT_PASS, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = (
@@ -29,11 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    reward = parser.add_argument_group("reward")
-    source = reward.add_mutually_exclusive_group()
-    source.add_argument("--config", help="reward config YAML (see docs/config.md)")
-    source.add_argument("--preset", default="harmo", help="built-in reward preset (default: %(default)s)")
-    reward.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config field")
+    from hymar.commands.reward_args import add_reward_arguments
+
+    add_reward_arguments(parser)  # --preset / --config / --set, the same everywhere
     data = parser.add_argument_group("prompts")
     data.add_argument("--data", help="a dataset the adapter reads (JSONL, folder, Hub name); default: the synthetic suite")
     data.add_argument("--column-map", help="JSON map of your columns onto hymar's (with --data)")
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError, KeyError, ImportError, FileNotFoundError) as err:
         print(f"hymar probe: {err}", file=sys.stderr)
         return EXIT_USAGE
-    label = args.config or args.preset
+    label = args.config or args.preset or DEFAULT_PRESET
     tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
     result = run_probe(reward, items, exploit_names=names, tolerance=tolerance, label=label)
     paths = write_report(result, args.out)

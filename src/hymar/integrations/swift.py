@@ -32,7 +32,8 @@ import threading
 from collections.abc import Hashable, Mapping, MutableMapping, Sequence
 from typing import Any
 
-from hymar.integrations.trl import ComponentView, HymarRewardFunction, _batch_key, build_samples
+from hymar.integrations.batch_cache import batch_key
+from hymar.integrations.trl import ComponentView, HymarRewardFunction, build_samples
 from hymar.rewards.types import RewardResult
 
 TOTAL = "hymar"
@@ -96,7 +97,7 @@ class SwiftReward(HymarRewardFunction):
             if isinstance(ids, Sequence) and len(ids) == n and all(ids):
                 groups = [str(i) for i in ids]
             step = getattr(kwargs.get("trainer_state"), "global_step", None)
-            key = _batch_key(samples, (step, tuple(groups or ())))
+            key = batch_key(samples, (step, tuple(groups or ())))
         except Exception as err:  # noqa: BLE001 - malformed swift arguments: invalid rewards, not a dead trainer
             return self._failed_batch(n, err)
         return self._cache.get_or_compute(key, lambda: self._score_safely(samples, groups))

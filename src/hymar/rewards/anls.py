@@ -102,6 +102,7 @@ class ANLSReward(PerSampleComponent):
     """
 
     name = "anls"
+    default_failure_threshold = None  # local and pure: no circuit breaker unless configured
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         if not 0.0 < threshold <= 1.0:

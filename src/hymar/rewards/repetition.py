@@ -65,6 +65,7 @@ class RepetitionPenalty(PerSampleComponent):
     """
 
     name = "repetition"
+    default_failure_threshold = None  # local and pure: no circuit breaker unless configured
 
     def __init__(
         self,

@@ -63,6 +63,7 @@ class GroundingIoU(PerSampleComponent):
     """
 
     name = "grounding"
+    default_failure_threshold = None  # local and pure: no circuit breaker unless configured
 
     def __init__(
         self,
