@@ -353,3 +353,49 @@ def test_a_range_is_a_hedge_not_a_value():
     """"between 4 and 6" names no value: it must not earn the reward for a gold inside the range."""
     _check("The answer is between 4 and 6.", "5", 0.0, "a range containing the gold")
     _check("The distance between the two towns is 5 km. The answer is 5.", "5", 1.0, "'between' in the reasoning")
+
+
+# ---------------------------------------------------------------------------------------------
+# short closing sentences, and values the sentence rules out
+
+SHORT_AND_NEGATED = [
+    ("It is 9.", "9", 1.0, "a pronoun subject and a word copula make a sentence: the value is 9"),
+    ("x is 12", "12", 1.0, "a one-letter subject with 'is' states the value"),
+    ("It's 7.", "7", 1.0, "a contracted copula"),
+    ("Thus 15.", "15", 1.0, "a connective word before the value"),
+    ("It is not 9.", "9", 0.0, "a negated copula states no value: not a match for 9"),
+    ("The area is not 25.", "25", 0.0, "'is not 25' says the answer is something else"),
+    ("x cannot be 4.", "4", 0.0, "a negation in the word before the copula"),
+    ("The area is 25, not 20.", "25", 1.0, "the clause after the comma names the value ruled out"),
+    ("The area is 25, not 20.", "20", 0.0, "the ruled-out value is not the answer"),
+    ("So the area is not 20 but 25.", "25", 1.0, "'not X but Y' states Y"),
+    ("The answer is 9, not 8.", "9", 1.0, "a marker value loses the alternative it rules out"),
+    ("The answer is 9 rather than 8.", "9", 1.0, "'rather than' introduces the ruled-out value"),
+    ("Final answer: B (not C)", "B", 1.0, "a parenthesised 'not C' after a letter"),
+    ("no, it's not 3, it's 30 in total.", "30", 1.0, "a negation before an earlier copula does not cancel the last one"),
+    # a sentence left whole is not read as a product of symbols (that equals a gold of 0 everywhere)
+    ("It is not 0.", "0", 0.0, "a negated sentence against gold 0"),
+    ("y cannot be 0", "0", 0.0, "prose around a zero is no zero"),
+    ("It isn't 0.", "0", 0.0, "a contraction does not make the sentence math"),
+    ("12 square meters", "12", 1.0, "a number with a two-word unit is still the number"),
+]
+
+
+@pytest.mark.parametrize("completion,gold,value,reason", SHORT_AND_NEGATED)
+def test_short_sentences_and_negated_values(completion, gold, value, reason):
+    _check(completion, gold, value, reason)
+
+
+def test_drop_rejected_tail_keeps_statements_that_are_negative():
+    from hymar.rewards.rules.sentences import drop_rejected_tail
+
+    assert drop_rejected_tail("9, not 8") == "9"
+    assert drop_rejected_tail("Paris (not Lyon)") == "Paris"
+    assert drop_rejected_tail("It is not possible") == "It is not possible"  # no comma: a statement
+    assert drop_rejected_tail("not 8") == "not 8"  # nothing before the tail: the value itself
+    assert drop_rejected_tail("$(1, not 2)$") == "$(1, not 2)$"  # inside math: left alone
+
+
+def test_sentence_value_skips_ruled_out_clause_and_negated_copula():
+    assert sentence_value("The total is 40, not 45") == "40"
+    assert sentence_value("The total is not 45") is None

@@ -49,7 +49,14 @@ from hymar.rewards.completion.markers import Marker, find_markers, math_mask, va
 from hymar.rewards.completion.tags import tag_sections
 from hymar.rewards.rules.answer_text import candidate_key, clean_answer, detect_hedge
 from hymar.rewards.rules.limits import DEFAULT_LIMITS, MAX_BOXED, MAX_BRACE_DEPTH, LimitExceeded, Limits
-from hymar.rewards.rules.sentences import count_values, last_sentence, prose_words, sentence_value, strip_boilerplate
+from hymar.rewards.rules.sentences import (
+    count_values,
+    drop_rejected_tail,
+    last_sentence,
+    prose_words,
+    sentence_value,
+    strip_boilerplate,
+)
 
 __all__ = [
     "CONFIDENCE", "Extraction", "as_whole_line", "boxed_spans", "clean_answer", "detect_hedge", "extract_answer",
@@ -77,6 +84,8 @@ PROSE_LINE_CONFIDENCE = 0.5
 _MAX_MARKER_TRIES = 8
 # a marker value this wordy is a sentence stating the answer, not the answer itself
 _SENTENCE_WORDS = 3
+# a word that only leads to the value on a last line ("Thus 9.", "So: 12")
+_CONNECTIVES = frozenset({"so", "thus", "hence", "therefore", "then", "finally", "altogether", "overall", "total"})
 # "X answer is" is a final-answer marker after a box only for these X ("This answer is correct" is not)
 _STRICT_ANSWER_IS = frozenset({"the", "final", "correct", "my", "la", "le", "el", "die", "a", "o"})
 # a marker value after a box that refers back to the box instead of giving a new answer
@@ -271,7 +280,7 @@ def _marker(text: str, markers: Sequence[Marker], limits: Limits, strict: bool =
         raw = strip_boilerplate(value_after(text, m.value_start, limits.max_answer_chars, m.kind == "answer_is"))
         if m.kind == "answer_is" and raw.rstrip().endswith("!") and not math_mask(raw.rstrip())[-1]:
             raw = raw.rstrip()[:-1]  # "The answer is 42!": the sentence's "!", not a factorial
-        value = clean_answer(raw)
+        value = clean_answer(drop_rejected_tail(clean_answer(raw)))
         if value:
             return m.kind, value
         if tries >= _MAX_MARKER_TRIES:
@@ -291,10 +300,16 @@ def _last_line(response: str, limits: Limits) -> Extraction | None:
     if not line:
         return None
     value = sentence_value(line) if detect_hedge(line) is None else None
-    # a sentence: three words of prose, or one of 3+ letters and a copula ("The area is 25."; "So x = 5"
-    # is an equation, not yet a sentence)
+    # a sentence: three words of prose, one of 3+ letters and a copula ("The area is 25."), a word
+    # copula after any subject ("It is 9.", "x is 9"), or a connective before the value ("Thus 9.");
+    # "So x = 5" is an equation, not yet a sentence
     words = prose_words(line)
-    sentence = words >= _SENTENCE_WORDS or (prose_words(line, 3) >= 1 and _copula_value(line))
+    sentence = (
+        words >= _SENTENCE_WORDS
+        or (prose_words(line, 3) >= 1 and _copula_value(line))
+        or (words >= 1 and _word_copula(line))
+        or (words == 1 and not _copula_value(line) and line.split(maxsplit=1)[0].lower().strip(",:") in _CONNECTIVES)
+    )
     if not sentence and words and value is not None and value in _math_spans(line):
         sentence = True  # "Special matrix: $M$": a label, then the answer in math
     if value is not None and value != line and sentence:
@@ -321,6 +336,11 @@ def _math_spans(line: str) -> list[str]:
             out.append(clean_answer(line[start:i]))
             start = None
     return out
+
+
+def _word_copula(line: str) -> bool:
+    """The line says "... is X" with a word ("It is 9", "x is 9"); "=" alone is an equation."""
+    return any(c in line for c in (" is ", " are ", " equals ", " was ", "'s ", "\u2019s "))
 
 
 def _copula_value(line: str) -> bool:

@@ -30,7 +30,17 @@ BOILERPLATE = ("i hope it is correct", "i hope this is correct", "i hope it help
 _SENTENCE_SPLIT = (". ", "! ", "? ", "; ", "。", "！", "？", "। ", "؟ ", ".\n", "\n")
 _COPULAS = (" is ", " are ", " equals ", " was ", " be ", "=", "'s ", "\u2019s ", " est ", " es ", " ist ",
             " é ", " è ", "是", "为", "為", " هو ", " هي ", "は")  # fmt: skip
-_CLAUSE_STOPS = (", ", " so ", " and ", " which ", "，", "、", " because ", " since ")
+_CLAUSE_STOPS = (", ", " so ", " and ", " but ", " which ", "，", "、", " because ", " since ")
+# a clause that names the value ruled out ("The area is 9, not 10"; "9 rather than 10")
+_REJECTING_STARTS = ("not ", "but not ", "and not ", "rather than ", "instead of ", "pas ", "nicht ", "不是")
+# a clause that says what the answer is not ("The area is not 9"): it states no value
+_NEGATION = re.compile(r"\b(?:not|never|isn't|aren't|wasn't|cannot|can't|nicht|pas)\b|n't\b|不是")
+# a value followed by the one it rules out: "9, not 8", "9 (not 8)", "9 rather than 8"
+_REJECTED_TAIL = re.compile(
+    r"(?:\s*,\s*(?:but\s+|and\s+)?not|\s*\(\s*not|,?\s+rather\s+than|,?\s+instead\s+of)\s+[^,;()]{1,40}\)?\s*$",
+    re.IGNORECASE,
+)
+_REJECTED_TAIL_WINDOW = 120
 # prose: runs of 2+ letters outside math; a CJK character is a word by itself (no spaces there)
 _LETTERS = re.compile(r"[\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af]|[^\W\d_]{2,}")
 _MATH_WORDS = frozenset(
@@ -93,10 +103,42 @@ def sentence_value(text: str, min_prose_words: int = 1) -> str | None:
     sentence = last_sentence(text)[-MAX_SENTENCE_CHARS:]
     if not sentence or prose_words(sentence) < min_prose_words:
         return None
-    for clause in reversed(_clauses(sentence)):
+    clauses = _clauses(sentence)
+    for index in range(len(clauses) - 1, -1, -1):
+        clause = clauses[index]
+        if index > 0 and clause.lstrip().lower().startswith(_REJECTING_STARTS):
+            continue  # ", not 10": the value ruled out; the answer is in an earlier clause
         if _has_digit(clause) or _last_math(clause) is not None:
+            if _negated(clause):
+                return None  # "The area is not 9": no value stated
             return _clause_value(clause)
     return None
+
+
+def drop_rejected_tail(value: str) -> str:
+    """``value`` without a trailing alternative it rules out ("9, not 8" -> "9"; "B (not C)" -> "B").
+
+    Only a comma, a parenthesis, "rather than" or "instead of" introduces the tail, so a value that is
+    itself a negative statement ("It is not possible") stays whole; the tail never starts inside math.
+    """
+    # the tail is short: searching only the end keeps a hostile run of spaces from costing n^2
+    found = _REJECTED_TAIL.search(value, max(0, len(value) - _REJECTED_TAIL_WINDOW))
+    if found is None or math_mask(value)[found.start()] or not value[: found.start()].strip():
+        return value
+    return value[: found.start()].rstrip()
+
+
+def _negated(clause: str) -> bool:
+    """The clause negates its value: a negation after its last copula ("is not 9") or in the word before
+    it ("cannot be 9"), or anywhere in a clause without a copula ("It isn't 9"). A negation before an
+    earlier copula ("not 10, it's 12" read as one clause) does not count. Math spans are ignored."""
+    mask = math_mask(clause)
+    prose = "".join(" " if masked else ch for ch, masked in zip(clause, mask)).lower().replace("\u2019", "'")
+    after = _after_copula(prose)
+    if after is not None:
+        before = prose[: len(prose) - len(after)].split()
+        prose = (before[-2] if len(before) >= 2 else "") + " " + after
+    return _NEGATION.search(prose) is not None
 
 
 def _clause_value(clause: str) -> str | None:

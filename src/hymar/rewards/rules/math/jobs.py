@@ -202,6 +202,10 @@ def _prepare_uncached(pred: Any, gold: Any, tol: float, percent_question: bool =
         # Sampled text such as "the" or "your" against "4": sympy would read it as a product of
         # symbols and spend milliseconds deciding what is plain from here.
         return Comparison(False, 1.0, "non_numeric", "a word answer for a numeric gold")
+    if _prose_words(p) >= 2 and _gold_is_number(g):
+        # "It is not 0", "y cannot be 0": a sentence the extraction left whole. Read as math it is a
+        # product of one-letter symbols times the number, which equals a gold of 0 at every point.
+        return Comparison(False, PROSE_ANSWER_CONFIDENCE, "non_numeric", "a sentence, not a value, for a numeric gold")
     return _symbolic_job(p, g, tol)
 
 
@@ -220,6 +224,19 @@ def normalised_pair(pred: str, gold: str) -> tuple[str, str] | Comparison:
 # Words with no digit, backslash or operator; constant names that can denote a number are excluded.
 _BARE_WORDS_RE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){0,20}")
 _CONSTANT_NAMES = frozenset({"e", "i", "pi", "inf", "infty", "infinity", "oo"})
+# runs of 2+ letters that are not a LaTeX command (after a backslash) or a function name
+_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+_FUNCTION_NAMES = frozenset(
+    {"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "max", "min", "sqrt", "det", "gcd", "lcm",
+     "mod", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "lim"}
+)  # fmt: skip
+#: a sentence left whole against a numeric gold is judged wrong, a little below certain
+PROSE_ANSWER_CONFIDENCE = 0.9
+
+
+def _prose_words(p: str) -> int:
+    """Words of prose in a normalised answer: 2+ letters, not a command, function or constant name."""
+    return sum(1 for w in _WORD_RE.findall(p) if w.lower() not in _FUNCTION_NAMES and w.lower() not in _CONSTANT_NAMES)
 
 
 def _decimal_commas(p: str, g: str) -> tuple[str, str]:
