@@ -399,3 +399,20 @@ def test_drop_rejected_tail_keeps_statements_that_are_negative():
 def test_sentence_value_skips_ruled_out_clause_and_negated_copula():
     assert sentence_value("The total is 40, not 45") == "40"
     assert sentence_value("The total is not 45") is None
+
+
+# a word of an East Asian script after a number is a counted noun or a copula, decided in process
+@pytest.mark.parametrize(
+    ("answer", "gold", "equal"),
+    [("15 です", "15", True), ("16 です", "15", False), ("858颗", "858", True), ("12 个", "12", True), ("7입니다", "7", True)],
+)
+def test_east_asian_word_after_a_number_needs_no_sympy(no_symbolic, answer, gold, equal):
+    assert compare_math(answer, gold).equal is equal
+
+
+def test_split_noun_east_asian_words():
+    from hymar.rewards.rules.numbers import split_noun
+
+    assert split_noun("15です") == ("15", "です")
+    assert split_noun("858 颗") == ("858", "颗")
+    assert split_noun("4 x") is None  # a one-letter Latin word is a symbol

@@ -434,6 +434,14 @@ _NOT_NOUNS = frozenset(
 )  # fmt: skip
 
 
+_EAST_ASIAN = "\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af"
+_GLUED_EAST_ASIAN = re.compile(f"([0-9}}])([{_EAST_ASIAN}])")
+
+
+def _east_asian(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\u3040" <= ch <= "\u30ff" or "\uac00" <= ch <= "\ud7af"
+
+
 def split_noun(text: str) -> tuple[str, str] | None:
     """Split a counted noun from a number: ``"4 Cats"`` -> ``("4", "cats")``; None when there is none.
 
@@ -449,7 +457,8 @@ def split_noun(text: str) -> tuple[str, str] | None:
     Returns:
         (number_part, noun) or None. The number part is not checked to be a number.
     """
-    tokens = text.split()
+    # CJK, kana and hangul words follow a number with or without a space ("15です", "858 颗")
+    tokens = _GLUED_EAST_ASIAN.sub(r"\1 \2", text).split()
     words: list[str] = []
     while tokens and len(words) < MAX_NOUN_WORDS:
         token = tokens[-1]
@@ -460,7 +469,8 @@ def split_noun(text: str) -> tuple[str, str] | None:
         return None
     words.reverse()
     number = " ".join(tokens)
-    if not (number[-1].isdigit() or number[-1] == "}") or len(words[0]) < 3:
+    # "4 x" is a product; a word of an East Asian script is never a one-letter symbol
+    if not (number[-1].isdigit() or number[-1] == "}") or (len(words[0]) < 3 and not _east_asian(words[0][0])):
         return None
     if any(w in _NOT_NOUNS for w in words):
         return None
