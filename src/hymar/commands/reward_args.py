@@ -27,6 +27,7 @@ def add_reward_arguments(parser: argparse.ArgumentParser, *, default: str | None
     source.add_argument("--config", default=None, metavar="FILE", help="reward config YAML (see docs/config.md)")
     reward.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="override a reward config field, e.g. hybrid.blend_threshold=0.9"
+        + ("; hymar train also takes grpo.FIELD=V, trl.ARG=V and dtype=V (training settings, applied last)" if parser.prog.endswith("train") else "")
     )
     parser.set_defaults(**{_DEFAULT_DEST: default})
 

@@ -35,6 +35,7 @@ examples:
   hymar train out/grpo --policy out/sft --advantage grpo --loss-type dapo
   hymar train out/grpo --policy out/sft --set components.model.type=reward_model \\
       --set components.model.args.path=out/rm
+  hymar train recipes/train/qwen2.5-vl-3b-harmo.yaml --set grpo.learning_rate=1e-6 --set trl.num_iterations=2 --dry-run
   hymar train out/grpo --policy Qwen/Qwen2.5-VL-3B-Instruct --dataset data/train.jsonl \\
       --column-map '{"question": "prompt", "gt": "answer", "image_path": "image"}' --learning-rate 1e-6 --beta 0.04
 

@@ -8,7 +8,9 @@ again. This is argparse's own default mechanism, so "given on the command line" 
 the value equals the built-in default (``--beta 0`` beats a recipe's ``beta: 0.04``).
 
 Recipe values without a flag (``dtype``, ``trl``, ``grpo.gradient_checkpointing``, ...) travel on the
-namespace as ``args.recipe`` and reach the settings through `apply_recipe_settings`.
+namespace as ``args.recipe`` and reach the settings through `apply_recipe_settings`, which applies the
+``--set grpo.KEY=VALUE`` / ``trl.KEY=VALUE`` / ``dtype=VALUE`` items last
+(`hymar.recipes.train.set_overrides`): default < recipe < given flag < --set.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from typing import Any
 
 from hymar.recipes.train.load import LoadedRecipe, is_recipe_path, load_recipe
 from hymar.recipes.train.schema import RecipeError
+from hymar.recipes.train.set_overrides import split_set_items, train_set_fields
 
 #: namespace attributes the wrapper sets (beside the parser's own dests)
-RECIPE_ATTRS = ("recipe", "recipe_error", "dataset_load_kwargs", "train_argv")
+RECIPE_ATTRS = ("recipe", "recipe_error", "dataset_load_kwargs", "train_argv", "train_set")
 
 
 def install(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +47,7 @@ def install(parser: argparse.ArgumentParser) -> None:
         help="check the recipe/flags and print the resolved configuration and launch command; "
         "downloads nothing, trains nothing",
     )
-    parser.set_defaults(recipe=None, recipe_error=None, dataset_load_kwargs=None, train_argv=None)
+    parser.set_defaults(recipe=None, recipe_error=None, dataset_load_kwargs=None, train_argv=None, train_set=None)
     original = parser.parse_known_args
 
     def parse_known_args(args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None):
@@ -68,6 +71,10 @@ def install(parser: argparse.ArgumentParser) -> None:
 
 
 def _finish(args: argparse.Namespace, loaded: LoadedRecipe | None, parser: argparse.ArgumentParser) -> None:
+    # --set grpo.* / trl.* / dtype=... are training settings (applied by apply_recipe_settings); the rest
+    # stay reward overrides, so the reward never sees a key it does not have
+    train_items, reward_items = split_set_items(getattr(args, "set", None))
+    args.train_set, args.set = train_items or None, reward_items or None
     if loaded is None:
         if args.out is not None and args.recipe_error is None:
             parser.error("--out applies to a recipe file; without one give the run folder as OUT_DIR")
@@ -135,8 +142,11 @@ def apply_recipe_settings(settings: Any, args: argparse.Namespace) -> Any:
     if error:
         raise RecipeError(error)
     loaded: LoadedRecipe | None = getattr(args, "recipe", None)
-    if loaded is None:
-        return settings
-    flag_dests = set(vars(args))
-    extra = {k: v for k, v in loaded.recipe.grpo_fields().items() if k not in flag_dests}
-    return dataclasses.replace(settings, **extra)
+    if loaded is not None:
+        flag_dests = set(vars(args))
+        extra = {k: v for k, v in loaded.recipe.grpo_fields().items() if k not in flag_dests}
+        settings = dataclasses.replace(settings, **extra)
+    overrides = train_set_fields(getattr(args, "train_set", None) or ())
+    if "trl_args" in overrides:  # --set trl.x adds to (and wins over) the trl arguments from flags and recipe
+        overrides["trl_args"] = {**settings.trl_args, **overrides["trl_args"]}
+    return dataclasses.replace(settings, **overrides) if overrides else settings
