@@ -41,7 +41,7 @@ examples:
 
 advantage: harmo = r - mean(r) per group (no std division, TRL scale_rewards="none");
            grpo = (r - mean) / std per group; batch = std over the whole batch.
-watch: tensorboard --logdir OUT_DIR/logs
+watch: tensorboard --logdir OUT_DIR/logs   (--report-to wandb: an offline run; wandb sync OUT_DIR/logs/wandb/offline-run-*)
 """
 
 
@@ -122,6 +122,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--save-total-limit", type=int, default=None, help="keep at most N checkpoints")
     out.add_argument("--logging-steps", type=int, default=_DEFAULT.logging_steps, help="steps between logged metrics (default: %(default)s)")
     out.add_argument("--report-to", default="tensorboard", help="Trainer loggers, comma-separated, or none (default: %(default)s)")
+    out.add_argument("--rollout-log-steps", type=int, default=_DEFAULT.rollout_log_steps, metavar="N", help="with wandb: rollout histograms and a sample table every N steps; 0: none (default: %(default)s)")
     out.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     out.add_argument("--cpu", dest="use_cpu", action="store_true", default=None, help="train on CPU even when CUDA is available")
     out.add_argument("--resume", nargs="?", const=True, default=None, metavar="CHECKPOINT", help="continue from the newest complete OUT_DIR/checkpoint-N, or from CHECKPOINT (see docs/training.md)")
@@ -148,6 +149,7 @@ def _settings(args: argparse.Namespace) -> GRPOSettings:
         save_total_limit=args.save_total_limit,
         logging_steps=args.logging_steps,
         report_to=report_to,
+        rollout_log_steps=args.rollout_log_steps,
         use_cpu=args.use_cpu,
         progress=args.progress,
     )

@@ -217,6 +217,20 @@ def infer_groups(samples: Sequence[Sample], group_size: int | None = None) -> li
 
 
 # ----------------------------------------------------------------------------- reward functions
+class LastBatch:
+    """Holds one ``(samples, result)`` pair; pickles empty (a copy in a worker process scores its own
+    batches, and a batch's images need not travel)."""
+
+    def __init__(self) -> None:
+        self.value: tuple[list[Sample], RewardResult] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.value = None
+
+
 class HymarRewardFunction:
     """A hymar reward as one TRL reward function ``(prompts, completions, **kwargs) -> list[float]``.
 
@@ -245,10 +259,17 @@ class HymarRewardFunction:
         self._cache = BatchCache()
         self._same = SameArguments()
         self._view_names: frozenset[str] = frozenset()
+        self._last = LastBatch()
 
     @property
     def component_names(self) -> list[str]:
         return list(self.reward.component_names)
+
+    @property
+    def last_batch(self) -> tuple[list[Sample], RewardResult] | None:
+        """The samples and result of the batch this function scored last (None before the first one);
+        loggers read it instead of scoring again (`hymar.train.wandb_logging`)."""
+        return self._last.value
 
     def score_batch(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> RewardResult:
         """Score TRL's arguments once per batch (shared with this function's views).
@@ -268,6 +289,7 @@ class HymarRewardFunction:
             return self._failed_batch(len(completions), err)
         result = self._cache.get_or_compute(key, lambda: self._score_safely(samples))
         self._same.put(prompts, completions, kwargs, step, result)
+        self._last.value = (samples, result)
         return result
 
     def _score_safely(self, samples: list[Sample], groups: Sequence[Hashable] | None = None) -> RewardResult:

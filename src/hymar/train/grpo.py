@@ -4,9 +4,11 @@ The reward is a hymar preset, config file, config mapping or `HybridReward`; it 
 `hymar.integrations.trl.make_reward_funcs`: one total function "hymar" (weight 1) that scores each batch
 once, plus a zero-weight view per component, so TRL logs ``rewards/<component>/mean|std`` for every
 component (and ``.../confidence|invalid_rate`` through ``log_metric``). Logs go to TensorBoard by
-default (offline event files in ``OUT/logs``), checkpoints to ``OUT/checkpoint-N``, the final policy
-and its processing class to ``OUT``, with `METRICS_FILE` (step times, reward-time share, first and last
-logged reward, per-rank report) and TRL's `STATE_FILE`.
+default (offline event files in ``OUT/logs``; "wandb" in ``report_to``: an offline W&B run in
+``OUT/logs/wandb`` with the same names plus rollout histograms and tables, `hymar.train.wandb_logging`),
+checkpoints to ``OUT/checkpoint-N``, the final policy and its processing class to ``OUT``, with
+`METRICS_FILE` (step times, reward-time share, first and last logged reward, per-rank report) and TRL's
+`STATE_FILE`.
 
 Multi-process and resume (docs/training.md): the run is rank-aware (`hymar.train.ranks`: one writer per
 file, a per-rank weights digest gathered into `METRICS_FILE`, whole reward groups per rank asserted at
@@ -90,7 +92,11 @@ class GRPOSettings:
         save_steps: checkpoint every this many steps (0: only the final model).
         save_total_limit: keep at most this many checkpoints (None: all).
         logging_steps: steps between logged metrics (1 gives a curve point per step).
-        report_to: Trainer loggers; "tensorboard" writes offline event files to ``OUT/logs``.
+        report_to: Trainer loggers; "tensorboard" writes offline event files to ``OUT/logs``, "wandb" an
+            offline W&B run to ``OUT/logs/wandb`` (``WANDB_MODE`` set: its mode; `hymar.train.wandb_logging`).
+        rollout_log_steps: with "wandb": every this many steps, log per-component histograms of the rollouts'
+            values and a table of sample rollouts (0: none).
+        rollout_table_rows: rows of that table.
         gradient_checkpointing: trade compute for memory (off: slower on CPU, see CPU-STACK.md).
         use_cpu: train on CPU; None: CPU unless CUDA is available.
         shuffle: shuffle the prompts.
@@ -122,6 +128,8 @@ class GRPOSettings:
     save_total_limit: int | None = None
     logging_steps: int = 1
     report_to: tuple[str, ...] = field(default=("tensorboard",))
+    rollout_log_steps: int = 10
+    rollout_table_rows: int = 8
     gradient_checkpointing: bool = False
     use_cpu: bool | None = None
     shuffle: bool = True
@@ -142,6 +150,9 @@ class GRPOSettings:
         for name in ("prompts_per_step", "max_completion_length", "logging_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("rollout_log_steps", "rollout_table_rows"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.dynamic_sampling_rounds < 0:
             raise ValueError(f"dynamic_sampling_rounds must be >= 0, got {self.dynamic_sampling_rounds}")
         if self.max_steps <= 0 and not self.epochs > 0:
@@ -265,6 +276,8 @@ class GRPORecipe:
         from hymar.train.ranks import RolloutLedger, check_whole_groups, weights_digest
         from hymar.train.dynamic_sampling import DynamicSamplingGRPOTrainer
         from hymar.train.resumable import ResumableGRPOTrainer
+        from hymar.train.wandb_logging import install as install_wandb
+        from hymar.train.wandb_logging import wants_wandb
 
         s = self.settings
         cpu = (not torch.cuda.is_available()) if s.use_cpu is None else s.use_cpu
@@ -283,7 +296,8 @@ class GRPORecipe:
             self.initial_digest = weights_digest(model)
         warm_rows = [self.train_dataset[i] for i in _one_row_per_task(self.train_dataset)]
         self.warmup_seconds = warm_reward(funcs[0].reward, warm_rows)
-        self.ledger = RolloutLedger(funcs[0], s.num_generations)  # what this rank scored (the total only)
+        total = funcs[0]
+        self.ledger = RolloutLedger(total, s.num_generations)  # what this rank scored (the total only)
         funcs = [self.ledger, *funcs[1:]]
         clock = RewardClock()
         self.timer = StepTimer(clock)
@@ -302,6 +316,8 @@ class GRPORecipe:
             callbacks=[self.timer, CheckpointMarker(), *self.callbacks],
         )
         _point_tensorboard(self.trainer, self.out / LOG_DIR)
+        if wants_wandb(s.report_to):
+            install_wandb(self.trainer, total, self.out, self.out / LOG_DIR, every=s.rollout_log_steps, rows=s.rollout_table_rows)
 
     def train(self, resume: bool | str | Path | None = None) -> None:
         """Run GRPO (after `setup`).
