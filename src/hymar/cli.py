@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     selected = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(selected)
     args = parser.parse_args(argv)
+    if getattr(args, "command", None) in argv:  # the subcommand's own arguments, as given (launch lines)
+        args.command_argv = argv[argv.index(args.command) + 1:]
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE

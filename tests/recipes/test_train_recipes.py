@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hymar.cli import build_parser
 from hymar.commands import train as train_cmd
 from hymar.recipes.train.accelerate_check import check_accelerate_config
-from hymar.recipes.train.cli_args import apply_recipe_settings
+from hymar.recipes.train.cli_args import resolve_settings
 from hymar.recipes.train.dry_run import build_plan
 from hymar.recipes.train.trl_config import batch_plan, build_grpo_config
 
@@ -31,11 +30,11 @@ def _offline(monkeypatch):
 
 
 def parse(*argv: str):
-    return build_parser("train").parse_args(["train", *map(str, argv)])
+    return train_cmd.parse_args([str(a) for a in argv])
 
 
 def plan_of(*argv: str):
-    return build_plan(parse(*argv), train_cmd._settings)
+    return build_plan(parse(*argv))
 
 
 # ----------------------------------------------------------------------------- shipped recipes
@@ -172,10 +171,11 @@ def test_bad_recipe_fails_a_real_run_too(tmp_path, capsys):
 # ----------------------------------------------------------------------------- CLI over recipe
 def test_cli_flags_win_over_recipe_values():
     args = parse(RECIPE_3B, "--max-steps", "10", "--beta", "0", "--learning-rate", "2e-6", "--report-to", "none", "--dry-run")
-    # --beta 0 equals the parser's built-in default and must still beat the recipe's 0.04
-    assert (args.max_steps, args.beta, args.learning_rate, args.report_to) == (10, 0.0, 2e-6, "none")
-    assert (args.num_generations, args.loss_type, args.prompts_per_step) == (8, "dr_grpo", 1)  # recipe values kept
-    plan, errors = build_plan(args, train_cmd._settings)
+    settings = resolve_settings(args)
+    # --beta 0 equals the built-in default and must still beat the recipe's 0.04
+    assert (settings.max_steps, settings.beta, settings.learning_rate, settings.report_to) == (10, 0.0, 2e-6, ())
+    assert (settings.num_generations, settings.loss_type, settings.prompts_per_step) == (8, "dr_grpo", 1)  # recipe values kept
+    plan, errors = build_plan(args)
     assert errors == []
     assert (plan["grpo_config"]["max_steps"], plan["grpo_config"]["beta"], plan["grpo_config"]["report_to"]) == (10, 0.0, "none")
     assert plan["grpo_config"]["use_vllm"] is True  # trl section still applied
@@ -208,7 +208,7 @@ def test_recipe_config_replaced_by_cli_preset(tmp_path):
 def test_out_overrides_output_dir_and_recipe_settings_reach_a_run(tmp_path):
     args = parse(RECIPE_3B, "--out", tmp_path / "run")
     assert args.out_dir == str(tmp_path / "run")
-    settings = apply_recipe_settings(train_cmd._settings(args), args)
+    settings = resolve_settings(args)
     # fields without a flag come from the recipe: what a real (non dry) run trains with
     assert settings.gradient_checkpointing is True and settings.dtype == "bfloat16"
     assert settings.trl_args["vllm_mode"] == "colocate" and settings.learning_rate == 1e-6
@@ -234,9 +234,11 @@ def test_missing_yaml_is_an_out_dir(tmp_path, capsys):
     assert "not an existing file" in capsys.readouterr().err
 
 
-def test_out_needs_a_recipe(tmp_path):
-    with pytest.raises(SystemExit):
+def test_out_needs_a_recipe(tmp_path, capsys):
+    with pytest.raises(ValueError, match="--out applies to a recipe file"):
         parse(tmp_path / "run", "--out", tmp_path / "other")
+    assert train_cmd.main([str(tmp_path / "run"), "--out", str(tmp_path / "other"), "--dry-run"]) == 1
+    assert "--out applies to a recipe file" in capsys.readouterr().err
 
 
 def test_plain_dry_run_checks_a_local_jsonl(tmp_path, capsys):

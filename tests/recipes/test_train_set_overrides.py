@@ -9,7 +9,7 @@ import yaml
 
 from hymar.cli import build_parser
 from hymar.commands import train as train_cmd
-from hymar.recipes.train.cli_args import apply_recipe_settings
+from hymar.recipes.train.cli_args import resolve_settings
 from hymar.recipes.train.dry_run import build_plan
 from hymar.recipes.train.set_overrides import split_set_items, train_set_fields
 
@@ -23,8 +23,8 @@ def _offline(monkeypatch):
 
 
 def settings_of(*argv: str):
-    args = build_parser("train").parse_args(["train", *map(str, argv)])
-    return apply_recipe_settings(train_cmd._settings(args), args), args
+    args = train_cmd.parse_args([str(a) for a in argv])
+    return resolve_settings(args), args
 
 
 def test_split_keeps_reward_items_for_the_reward():
@@ -87,6 +87,6 @@ def test_bad_set_names_the_key(item, named, capsys):
 def test_reward_set_items_still_reach_the_reward():
     # reward overrides keep working through the same --set
     args = build_parser("train").parse_args(["train", "out", "--set", "hybrid.blend_threshold=0.9"])
-    plan, errors = build_plan(args, train_cmd._settings)
+    plan, errors = build_plan(args)
     assert args.set == ["hybrid.blend_threshold=0.9"] and args.train_set is None
     assert not [e for e in errors if e.startswith("grpo")]

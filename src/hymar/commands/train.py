@@ -15,16 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from hymar.commands.reward_args import add_reward_arguments, build_reward
-from hymar.train.grpo import (
-    ADVANTAGES,
-    LOSS_TYPES,
-    METRICS_FILE,
-    GRPOSettings,
-)
+from hymar.recipes.train.settings_flags import add_settings_flags
+from hymar.train.grpo import METRICS_FILE
 
 EXIT_OK, EXIT_ERROR = 0, 1
-
-_DEFAULT = GRPOSettings()
 
 DESCRIPTION = "GRPO (TRL) on a policy with a hymar reward: checkpoints, TensorBoard logs per reward component."
 
@@ -50,7 +44,7 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, *, split: str, rows_f
     """Arguments choosing the task data: the synthetic suite (default) or a mapped user dataset."""
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", default=None, metavar="SOURCE", help="user dataset: JSONL file, folder or Hub name (default: the synthetic suite)")
-    data.add_argument("--split", default=split, help="split of --dataset (default: %(default)s)")
+    data.add_argument("--split", default=None, help=f"split of --dataset (default: {split})")
     data.add_argument("--column-map", default=None, metavar="JSON", help='map user columns, e.g. \'{"question": "prompt", "gt": "answer"}\'')
     data.add_argument("--image-root", default=None, metavar="DIR", help="folder relative image paths of --dataset start from")
     data.add_argument("--task", default=None, metavar="TAG", help="task tag for rows of --dataset without one (math, choice, open, ...)")
@@ -77,7 +71,7 @@ def load_task_dataset(args: argparse.Namespace, *, split: str, rows: int) -> Any
         column_map = json.loads(args.column_map) if args.column_map else None
         if column_map is not None and not isinstance(column_map, dict):
             raise ValueError("--column-map must be a JSON object")
-        return load_mapped_dataset(args.dataset, split=args.split, column_map=column_map, image_root=args.image_root, task=args.task,
+        return load_mapped_dataset(args.dataset, split=args.split or split, column_map=column_map, image_root=args.image_root, task=args.task,
                                    load_kwargs=getattr(args, "dataset_load_kwargs", None))  # set by a train recipe
     from hymar.data.synthetic import build_task_suite
 
@@ -102,57 +96,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     install_recipe_args(parser)  # OUT_DIR may be a recipe .yaml (its values become defaults); --out, --dry-run
     add_reward_arguments(parser)
     add_dataset_arguments(parser, split="train", rows_flag="--train-rows", rows_default=400)
-    grpo = parser.add_argument_group("GRPO")
-    grpo.add_argument("--advantage", choices=sorted(ADVANTAGES), default=_DEFAULT.advantage, help="group advantage (default: %(default)s)")
-    grpo.add_argument("--loss-type", choices=LOSS_TYPES, default=_DEFAULT.loss_type, help="TRL loss aggregation (default: %(default)s)")
-    grpo.add_argument("--num-generations", type=int, default=_DEFAULT.num_generations, help="rollouts per prompt (default: %(default)s)")
-    grpo.add_argument("--prompts-per-step", type=int, default=_DEFAULT.prompts_per_step, help="prompts per optimizer step (default: %(default)s)")
-    grpo.add_argument("--max-completion-length", type=int, default=_DEFAULT.max_completion_length, help="tokens per rollout (default: %(default)s)")
-    grpo.add_argument("--learning-rate", type=float, default=_DEFAULT.learning_rate, help="AdamW learning rate (default: %(default)s)")
-    grpo.add_argument("--max-steps", type=int, default=_DEFAULT.max_steps, help="optimizer steps; <= 0 uses --epochs (default: %(default)s)")
-    grpo.add_argument("--epochs", type=float, default=_DEFAULT.epochs, help="passes over the prompts (default: %(default)s)")
-    grpo.add_argument("--temperature", type=float, default=_DEFAULT.temperature, help="rollout sampling temperature (default: %(default)s)")
-    grpo.add_argument("--beta", type=float, default=_DEFAULT.beta, help="KL coefficient (default: %(default)s)")
-    grpo.add_argument("--seed", type=int, default=_DEFAULT.seed, help="training seed (default: %(default)s)")
-    grpo.add_argument("--num-iterations", type=int, default=1, metavar="N", help="policy updates per batch of rollouts (TRL num_iterations; default: %(default)s)")
-    grpo.add_argument("--dynamic-sampling", action="store_true", help="drop groups whose correctness does not vary and refill the batch with fresh prompts (DAPO); one process only")
-    grpo.add_argument("--dynamic-sampling-rounds", type=int, default=_DEFAULT.dynamic_sampling_rounds, metavar="N", help="extra generation rounds per step at most when refilling (default: %(default)s)")
-    out = parser.add_argument_group("output")
-    out.add_argument("--save-steps", type=int, default=100, help="checkpoint every N steps; 0: final model only (default: %(default)s)")
-    out.add_argument("--save-total-limit", type=int, default=None, help="keep at most N checkpoints")
-    out.add_argument("--logging-steps", type=int, default=_DEFAULT.logging_steps, help="steps between logged metrics (default: %(default)s)")
-    out.add_argument("--report-to", default="tensorboard", help="Trainer loggers, comma-separated, or none (default: %(default)s)")
-    out.add_argument("--rollout-log-steps", type=int, default=_DEFAULT.rollout_log_steps, metavar="N", help="with wandb: rollout histograms and a sample table every N steps; 0: none (default: %(default)s)")
-    out.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
-    out.add_argument("--cpu", dest="use_cpu", action="store_true", default=None, help="train on CPU even when CUDA is available")
-    out.add_argument("--resume", nargs="?", const=True, default=None, metavar="CHECKPOINT", help="continue from the newest complete OUT_DIR/checkpoint-N, or from CHECKPOINT (see docs/training.md)")
-
-
-def _settings(args: argparse.Namespace) -> GRPOSettings:
-    report_to = tuple(r.strip() for r in args.report_to.split(",") if r.strip() and r.strip() != "none")
-    return GRPOSettings(
-        advantage=args.advantage,
-        loss_type=args.loss_type,
-        num_generations=args.num_generations,
-        prompts_per_step=args.prompts_per_step,
-        max_completion_length=args.max_completion_length,
-        learning_rate=args.learning_rate,
-        max_steps=args.max_steps,
-        epochs=args.epochs,
-        temperature=args.temperature,
-        beta=args.beta,
-        seed=args.seed,
-        dynamic_sampling=args.dynamic_sampling,
-        dynamic_sampling_rounds=args.dynamic_sampling_rounds,
-        trl_args={"num_iterations": args.num_iterations} if args.num_iterations != 1 else {},
-        save_steps=args.save_steps,
-        save_total_limit=args.save_total_limit,
-        logging_steps=args.logging_steps,
-        report_to=report_to,
-        rollout_log_steps=args.rollout_log_steps,
-        use_cpu=args.use_cpu,
-        progress=args.progress,
-    )
+    add_settings_flags(parser)  # one flag per GRPOSettings field: --advantage, --beta, --report-to, --cpu, ...
+    parser.add_argument("--resume", nargs="?", const=True, default=None, metavar="CHECKPOINT", help="continue from the newest complete OUT_DIR/checkpoint-N, or from CHECKPOINT (see docs/training.md)")
 
 
 def _default_policy(out: Path, data: Any) -> Path:
@@ -168,17 +113,22 @@ def _default_policy(out: Path, data: Any) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Run GRPO; print where the policy and logs went. Returns the exit code."""
     from hymar.models.loading import ModelLoadError
-    from hymar.recipes.train.cli_args import apply_recipe_settings
+    from hymar.recipes.train.cli_args import apply_recipe, resolve_settings
     from hymar.rewards.config import ConfigError
     from hymar.train.grpo import LOG_DIR, run_grpo
     from hymar.train.ranks import build_on_main, is_main_process
 
+    try:
+        apply_recipe(args)
+    except ValueError as err:
+        print(f"hymar train: {err}", file=sys.stderr)
+        return EXIT_ERROR
     if getattr(args, "dry_run", False):
         from hymar.recipes.train.dry_run import dry_run
 
-        return dry_run(args, _settings)
+        return dry_run(args)
     try:
-        settings = apply_recipe_settings(_settings(args), args)
+        settings = resolve_settings(args)
         reward = build_reward(args)
         data = load_task_dataset(args, split="train", rows=args.train_rows)
         out = Path(args.out_dir)
@@ -203,11 +153,29 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m hymar.commands.train``)."""
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """``argv`` (the arguments after ``hymar train``) parsed, recipe applied (`apply_recipe`).
+
+    Raises:
+        ValueError: ``--out`` without a recipe.
+    """
+    from hymar.recipes.train.cli_args import apply_recipe
+
     parser = argparse.ArgumentParser(prog="hymar train")
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    args.command_argv = list(argv)  # the dry run prints the launch line as given
+    return apply_recipe(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (``python -m hymar.commands.train``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="hymar train")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.command_argv = argv
+    return run(args)
 
 
 if __name__ == "__main__":

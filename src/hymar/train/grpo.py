@@ -51,118 +51,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from hymar.rewards.presets import DEFAULT_PRESET
 from hymar.rewards.types import RewardSpec
+from hymar.train.settings import ADVANTAGES, GRPOSettings
 
 METRICS_FILE = "grpo_metrics.json"
 STATE_FILE = "trainer_state.json"
 LOG_DIR = "logs"
 
-#: hymar advantage name -> TRL ``GRPOConfig.scale_rewards``
-ADVANTAGES = {"harmo": "none", "grpo": "group", "batch": "batch"}
-#: ``GRPOConfig.loss_type`` values of TRL 1.16
-LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
 #: at most this many dataset rows (one per task tag) are scored once before training, so the reward's
 #: models load before the first step (see `hymar.train.grpo_timing.warm_reward`)
 WARMUP_ROWS = 8
-
-
-@dataclass(frozen=True)
-class GRPOSettings:
-    """Trainer settings of a hymar GRPO run (everything but the policy, data and reward).
-
-    Args:
-        advantage: "harmo" | "grpo" | "batch" (see the module docstring).
-        loss_type: TRL loss aggregation, one of `LOSS_TYPES`.
-        num_generations: rollouts per prompt (the group size G).
-        prompts_per_step: prompts per optimizer step; a step scores ``prompts_per_step * num_generations``
-            rollouts (TRL's ``per_device_train_batch_size``).
-        max_completion_length: generated tokens per rollout.
-        learning_rate: AdamW learning rate (constant schedule).
-        max_steps: optimizer steps; > 0 overrides ``epochs``.
-        epochs: passes over the prompts when ``max_steps <= 0``.
-        temperature: sampling temperature of the rollouts.
-        beta: KL coefficient against the initial policy (0 loads no reference model).
-        seed: seeds sampling, data order and TRL's prompt sampler.
-        save_steps: checkpoint every this many steps (0: only the final model).
-        save_total_limit: keep at most this many checkpoints (None: all).
-        logging_steps: steps between logged metrics (1 gives a curve point per step).
-        report_to: Trainer loggers; "tensorboard" writes offline event files to ``OUT/logs``, "wandb" an
-            offline W&B run to ``OUT/logs/wandb`` (``WANDB_MODE`` set: its mode; `hymar.train.wandb_logging`).
-        rollout_log_steps: with "wandb": every this many steps, log per-component histograms of the rollouts'
-            values and a table of sample rollouts (0: none).
-        rollout_table_rows: rows of that table.
-        gradient_checkpointing: trade compute for memory (off: slower on CPU, see CPU-STACK.md).
-        use_cpu: train on CPU; None: CPU unless CUDA is available.
-        shuffle: shuffle the prompts.
-        progress: show TRL's tqdm progress bar.
-        dynamic_sampling: drop groups whose outcome does not vary and refill the batch with fresh prompts
-            (DAPO; `hymar.train.dynamic_sampling`); one process only.
-        dynamic_sampling_rounds: extra generation rounds per step at most when refilling.
-        dynamic_sampling_outcome: the reward component whose variance marks a group informative ("accuracy",
-            the rule verdict); the total reward where the reward lacks it.
-        dtype: policy weights' dtype ("bfloat16", "float32", "auto"); None: float32 on CPU, the
-            checkpoint's dtype on a GPU.
-        trl_args: further ``trl.GRPOConfig`` arguments, applied last so they win over the ones derived
-            above (e.g. ``use_vllm``, ``vllm_mode``, ``gradient_accumulation_steps``, ``bf16``); recipes
-            (``recipes/``) put their GPU settings here. An unknown name fails when the config is built.
-    """
-
-    advantage: str = "harmo"
-    loss_type: str = "dr_grpo"
-    num_generations: int = 8
-    prompts_per_step: int = 2
-    max_completion_length: int = 64
-    learning_rate: float = 1e-4
-    max_steps: int = -1
-    epochs: float = 1.0
-    temperature: float = 1.0
-    beta: float = 0.0
-    seed: int = 0
-    save_steps: int = 0
-    save_total_limit: int | None = None
-    logging_steps: int = 1
-    report_to: tuple[str, ...] = field(default=("tensorboard",))
-    rollout_log_steps: int = 10
-    rollout_table_rows: int = 8
-    gradient_checkpointing: bool = False
-    use_cpu: bool | None = None
-    shuffle: bool = True
-    progress: bool = True
-    dynamic_sampling: bool = False
-    dynamic_sampling_rounds: int = 2
-    dynamic_sampling_outcome: str = "accuracy"
-    dtype: str | None = None
-    trl_args: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.advantage not in ADVANTAGES:
-            raise ValueError(f"advantage must be one of {sorted(ADVANTAGES)}, got {self.advantage!r}")
-        if self.loss_type not in LOSS_TYPES:
-            raise ValueError(f"loss_type must be one of {LOSS_TYPES}, got {self.loss_type!r}")
-        if self.num_generations < 2:
-            raise ValueError(f"num_generations must be >= 2 (GRPO compares rollouts of a prompt), got {self.num_generations}")
-        for name in ("prompts_per_step", "max_completion_length", "logging_steps"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("rollout_log_steps", "rollout_table_rows"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.dynamic_sampling_rounds < 0:
-            raise ValueError(f"dynamic_sampling_rounds must be >= 0, got {self.dynamic_sampling_rounds}")
-        if self.max_steps <= 0 and not self.epochs > 0:
-            raise ValueError("set max_steps > 0 or epochs > 0")
-        if not self.learning_rate > 0 or not self.temperature > 0 or self.beta < 0 or self.save_steps < 0:
-            raise ValueError("learning_rate and temperature must be > 0, beta and save_steps >= 0")
-        if isinstance(self.report_to, str):  # a bare string would otherwise iterate per character
-            object.__setattr__(self, "report_to", (self.report_to,) if self.report_to != "none" else ())
-        object.__setattr__(self, "report_to", tuple(self.report_to))
-        object.__setattr__(self, "trl_args", dict(self.trl_args))
 
 
 def grpo_config_kwargs(settings: GRPOSettings, out_dir: str | Path, *, cpu: bool, bf16: bool = False) -> dict[str, Any]:

@@ -14,12 +14,11 @@ import argparse
 import dataclasses
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from hymar.recipes.train.accelerate_check import check_accelerate_config
 from hymar.recipes.train.checks import check_dataset, check_policy, check_reward
-from hymar.recipes.train.cli_args import apply_recipe_settings
+from hymar.recipes.train.cli_args import apply_recipe, resolve_settings
 from hymar.recipes.train.launch import train_command, vllm_serve_check
 from hymar.recipes.train.load import LoadedRecipe
 from hymar.recipes.train.trl_config import batch_plan, build_grpo_config
@@ -27,20 +26,19 @@ from hymar.recipes.train.trl_config import batch_plan, build_grpo_config
 EXIT_OK, EXIT_ERROR = 0, 1
 
 
-def dry_run(args: argparse.Namespace, build_settings: Callable[[argparse.Namespace], Any]) -> int:
+def dry_run(args: argparse.Namespace) -> int:
     """Check the run ``args`` describe, print the plan; the exit code of ``hymar train --dry-run``.
 
     Args:
-        args: parsed `hymar train` arguments (recipe values already applied as defaults).
-        build_settings: how `hymar train` turns ``args`` into `GRPOSettings` (its ``_settings``), so
-            the dry run builds exactly what a run would.
+        args: parsed `hymar train` arguments; the settings are resolved as a run resolves them
+            (`hymar.recipes.train.cli_args.resolve_settings`).
 
     Returns:
         0 when every check passed, else 1 (the errors are printed to stderr).
     """
     import yaml
 
-    plan, errors = build_plan(args, build_settings)
+    plan, errors = build_plan(args)
     print(yaml.safe_dump(plan, sort_keys=False, width=120), end="")
     if errors:
         prefix = f"{args.recipe.path}: " if isinstance(args.recipe, LoadedRecipe) else ""
@@ -51,13 +49,14 @@ def dry_run(args: argparse.Namespace, build_settings: Callable[[argparse.Namespa
     return EXIT_OK
 
 
-def build_plan(args: argparse.Namespace, build_settings: Callable[[argparse.Namespace], Any]) -> tuple[dict[str, Any], list[str]]:
-    """The resolved configuration of a run and the problems found.
+def build_plan(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    """The resolved configuration of a run and the problems found (`apply_recipe` applied if it was not).
 
     Returns:
         ``(plan, errors)``: plan is JSON-able (sections recipe, output_dir, policy, dataset, reward,
         grpo_settings, grpo_config, accelerate, batch, launch); errors are ``"<field>: <problem>"`` lines.
     """
+    apply_recipe(args)
     if args.recipe_error:
         return {"recipe": args.out_dir}, str(args.recipe_error).splitlines()
     loaded: LoadedRecipe | None = args.recipe
@@ -72,7 +71,7 @@ def build_plan(args: argparse.Namespace, build_settings: Callable[[argparse.Name
         errors.extend(problems)
 
     section("policy", check_policy(args.policy))
-    section("dataset", check_dataset(args.dataset, args.split, args.column_map, args.image_root, args.task))
+    section("dataset", check_dataset(args.dataset, args.split or "train", args.column_map, args.image_root, args.task))
     if args.dataset is not None and args.dataset_load_kwargs:
         plan["dataset"]["load_kwargs"] = args.dataset_load_kwargs
     elif args.dataset is None and args.train_rows < 1:
@@ -80,7 +79,7 @@ def build_plan(args: argparse.Namespace, build_settings: Callable[[argparse.Name
     section("reward", check_reward(args.preset, args.config, args.set))
 
     try:
-        settings = apply_recipe_settings(build_settings(args), args)
+        settings = resolve_settings(args)
     except ValueError as err:
         errors.append(f"grpo: {err}")
         return _jsonable(plan), errors
@@ -119,7 +118,7 @@ def build_plan(args: argparse.Namespace, build_settings: Callable[[argparse.Name
         if args.policy is None:
             errors.append("policy: vLLM server mode serves the policy; give a policy")
     launch["train"] = train_command(
-        args.train_argv or [],
+        getattr(args, "command_argv", None) or [],
         accelerate_config=accelerate_path,
         num_processes=launch_spec.num_processes if launch_spec else None,
         env=launch_spec.env if launch_spec else None,

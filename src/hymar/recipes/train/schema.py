@@ -17,7 +17,7 @@ A recipe fixes one GRPO run::
     launch: {num_processes: 7, env: {CUDA_VISIBLE_DEVICES: "1,2,3,4,5,6,7"}}
     notes: free text
 
-The ``grpo`` section is generated from `hymar.train.grpo.GRPOSettings`, so a new settings field is a
+The ``grpo`` section is generated from `hymar.train.settings.GRPOSettings`, so a new settings field is a
 recipe field at once; ``dtype`` and ``trl_args`` sit at the top level (``dtype``, ``trl``).
 """
 
@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from hymar.rewards.config import ConfigError, StrictModel
 from hymar.rewards.presets import DEFAULT_PRESET
 from hymar.rewards.source import RewardSource
-from hymar.train.grpo import GRPOSettings
+from hymar.train.settings import DTYPES, GRPOSettings
 
 #: GRPOSettings fields that a recipe sets at the top level, not in ``grpo``
 TOP_LEVEL_SETTINGS = {"dtype": "dtype", "trl_args": "trl"}
@@ -89,7 +89,7 @@ class TrainRecipe(StrictModel):
     reward: RewardSource = RewardSource(preset=DEFAULT_PRESET)
     grpo: GRPOSection = GRPOSection()  # type: ignore[valid-type]
     trl: dict[str, Any] = Field(default_factory=dict, description="extra trl.GRPOConfig arguments, applied last")
-    dtype: Literal["auto", "bfloat16", "float16", "float32"] | None = None
+    dtype: Literal[DTYPES] | None = None  # type: ignore[valid-type]
     accelerate_config: str | None = Field(None, description="accelerate config file, relative to the recipe")
     launch: LaunchSection = LaunchSection()
     notes: str | None = None
