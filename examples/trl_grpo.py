@@ -21,7 +21,7 @@ from hymar.data.synthetic import build_task_suite, task_corpus
 from hymar.integrations.trl import make_reward_funcs
 from hymar.models.loading import load_policy
 from hymar.models.tiny import SIZES, build_tiny_vlm
-from hymar.train.grpo_data import to_grpo_dataset
+from hymar.train.grpo.data import to_grpo_dataset
 
 torch.manual_seed(0)
 work = Path(tempfile.mkdtemp(prefix="hymar-trl-"))

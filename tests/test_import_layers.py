@@ -133,6 +133,6 @@ def test_layer_order_examples():
     # reason: the order is the documented one; these are the edges issue 11 turned around
     assert layer_of("hymar.models.loading") < layer_of("hymar.rewards.model.learned")
     assert layer_of("hymar.data.benchmarks.mathvista") < layer_of("hymar.eval.grading")
-    assert layer_of("hymar.eval.generate") < layer_of("hymar.train.grpo_data")
+    assert layer_of("hymar.eval.generate") < layer_of("hymar.train.grpo.data")
     assert layer_of("hymar.recipes.train.checks") < layer_of("hymar.commands.reward_args")
     assert layer_of("hymar.rewards.rules.limits") < layer_of("hymar.rewards.completion.parsed") < layer_of("hymar.rewards.rules.extract")

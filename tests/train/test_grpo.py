@@ -22,8 +22,8 @@ from hymar.train.grpo import (
     grpo_config_kwargs,
     run_grpo,
 )
-from hymar.train.grpo_data import to_grpo_dataset
-from hymar.train.grpo_timing import (
+from hymar.train.grpo.data import to_grpo_dataset
+from hymar.train.grpo.timing import (
     RewardClock,
     StepTimer,
     TimedRewardFunction,
@@ -196,7 +196,7 @@ def test_warm_reward_scores_the_targets_once(suite):
 
 
 def test_warm_up_rows_cover_every_task(suite):
-    from hymar.train.grpo import _one_row_per_task
+    from hymar.train.grpo.recipe import _one_row_per_task
 
     tasks = [suite["train"][i]["task"] for i in _one_row_per_task(suite["train"])]
     assert sorted(tasks) == ["counting", "open"]  # the open row is what loads a routed model component

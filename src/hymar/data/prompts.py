@@ -1,7 +1,7 @@
 """Chat prompt helpers shared by training and evaluation: one prompt, shaped for a text or a vision policy.
 
 A task row's ``prompt`` is a string or chat messages whose content is a string or a list of parts
-(``{"type": "text", "text": ...}``, ``{"type": "image"}``). GRPO training (`hymar.train.grpo_data`)
+(``{"type": "text", "text": ...}``, ``{"type": "image"}``). GRPO training (`hymar.train.grpo.data`)
 and generation (`hymar.eval.generate`) both reshape it here, so the two never disagree on what a text
 policy or a VLM is shown.
 """

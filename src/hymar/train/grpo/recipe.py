@@ -65,7 +65,7 @@ STATE_FILE = "trainer_state.json"
 LOG_DIR = "logs"
 
 #: at most this many dataset rows (one per task tag) are scored once before training, so the reward's
-#: models load before the first step (see `hymar.train.grpo_timing.warm_reward`)
+#: models load before the first step (see `hymar.train.grpo.timing.warm_reward`)
 WARMUP_ROWS = 8
 
 
@@ -175,8 +175,8 @@ class GRPORecipe:
         from hymar.integrations.trl import make_reward_funcs
         from hymar.models.loading import load_policy
         from hymar.train.checkpoints import CheckpointMarker
-        from hymar.train.grpo_data import to_grpo_dataset
-        from hymar.train.grpo_timing import RewardClock, StepTimer, timed, warm_reward
+        from hymar.train.grpo.data import to_grpo_dataset
+        from hymar.train.grpo.timing import RewardClock, StepTimer, timed, warm_reward
         from hymar.train.ranks import RolloutLedger, check_whole_groups, weights_digest
         from hymar.train.dynamic_sampling import DynamicSamplingGRPOTrainer
         from hymar.train.resumable import ResumableGRPOTrainer
