@@ -153,6 +153,14 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="hymar train")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.command_argv = list(argv)  # the dry run prints the launch line as given
+    return args
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """``argv`` (the arguments after ``hymar train``) parsed, recipe applied (`apply_recipe`).
 
@@ -161,21 +169,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """
     from hymar.recipes.train.cli_args import apply_recipe
 
-    parser = argparse.ArgumentParser(prog="hymar train")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    args.command_argv = list(argv)  # the dry run prints the launch line as given
-    return apply_recipe(args)
+    return apply_recipe(_parse(argv))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Stand-alone entry (``python -m hymar.commands.train``)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="hymar train")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    args.command_argv = argv
-    return run(args)
+    return run(_parse(list(sys.argv[1:] if argv is None else argv)))
 
 
 if __name__ == "__main__":
